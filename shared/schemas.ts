@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import type { CommandArg, CommandName } from './contract';
+import { backendChoices, hyperparamsSchema } from './hyperparams';
+import { runStatuses } from './run';
+
+/**
+ * Runtime schemas of every command's argument. Input from a renderer or a
+ * socket is `unknown` until the command's schema has parsed it.
+ */
+
+const none = z.object({}).strict();
+const runId = z
+  .string({ error: 'runId must be a run id (a string).' })
+  .min(1, { error: 'runId must not be empty.' })
+  .max(64, { error: 'runId is at most 64 characters.' });
+const datasetName = z
+  .string({ error: 'name must be a string.' })
+  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, {
+    error: 'name must be 1–64 letters, digits, "-" or "_", starting with a letter or digit.',
+  });
+const path = z.string({ error: 'A path must be a string.' }).min(1, { error: 'A path must not be empty.' }).max(4096);
+const epoch = z.number().int({ error: 'epoch must be an integer.' }).min(1, { error: 'epoch starts at 1.' });
+
+export const commandArgSchemas = {
+  'app:info': none,
+  'datasets:list': none,
+  'datasets:import': z.discriminatedUnion(
+    'kind',
+    [
+      z.object({ kind: z.literal('idx'), name: datasetName, paths: z.array(path).min(1).max(8) }).strict(),
+      z
+        .object({
+          kind: z.literal('folder'),
+          name: datasetName,
+          path,
+          size: z.number().int().min(4, { error: 'size must be from 4 to 256 pixels.' }).max(256, {
+            error: 'size must be from 4 to 256 pixels.',
+          }),
+          channels: z.union([z.literal(1), z.literal(3)], { error: 'channels must be 1 or 3.' }),
+        })
+        .strict(),
+    ],
+    { error: 'kind must be "idx" or "folder".' },
+  ),
+  'runs:start': z
+    .object({
+      hyperparams: hyperparamsSchema,
+      name: z.string().max(200, { error: 'name is at most 200 characters.' }).optional(),
+      backend: z.enum(backendChoices, { error: 'backend must be auto, tensorflow, wasm or cpu.' }).optional(),
+    })
+    .strict(),
+  'runs:stop': z.object({ runId }).strict(),
+  'runs:resume': z
+    .object({ runId, epochs: z.number().int().min(1).max(1000, { error: 'epochs must be from 1 to 1000.' }).optional() })
+    .strict(),
+  'runs:list': z
+    .object({
+      status: z.array(z.enum(runStatuses)).optional(),
+      dataset: z.string().max(64).optional(),
+      text: z.string().max(200).optional(),
+      sort: z.enum(['createdAt', 'name', 'status', 'testLoss']).optional(),
+      descending: z.boolean().optional(),
+      limit: z.number().int().min(1).max(100_000).optional(),
+    })
+    .strict(),
+  'runs:get': z.object({ runId }).strict(),
+  'runs:snapshot': z.object({ runId, epoch: epoch.optional() }).strict(),
+  'runs:decode': z
+    .object({
+      runId,
+      epoch: epoch.optional(),
+      points: z
+        .array(z.array(z.number().refine(Number.isFinite, { error: 'Latent points must be finite numbers.' })).min(1).max(64))
+        .min(1, { error: 'points must hold at least one latent point.' })
+        .max(1024, { error: 'At most 1024 points per call.' }),
+    })
+    .strict(),
+  'runs:update': z
+    .object({
+      runId,
+      name: z.string().min(1, { error: 'name must not be empty.' }).max(200).optional(),
+      notes: z.string().max(100_000).optional(),
+      tags: z.array(z.string().min(1).max(50)).max(50).optional(),
+    })
+    .strict(),
+  'runs:delete': z.object({ runId }).strict(),
+  'runs:compare': z
+    .object({ runIds: z.array(runId).min(1, { error: 'Pick at least one run.' }).max(50, { error: 'At most 50 runs.' }) })
+    .strict(),
+  'runs:export': z.object({ runId, dir: path, epoch: epoch.optional() }).strict(),
+} satisfies { [K in CommandName]: z.ZodType<CommandArg<K>> };
+
+/** Turns a schema failure into one sentence a person can act on. */
+export function describeIssues(error: z.ZodError): string {
+  const first = error.issues[0];
+  if (!first) return 'The argument is not valid.';
+  if (first.code === 'unrecognized_keys') return `Unknown field(s): ${first.keys.join(', ')}.`;
+  const where = first.path.length > 0 ? `${first.path.join('.')}: ` : '';
+  return `${where}${first.message}`;
+}
