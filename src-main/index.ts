@@ -1,0 +1,95 @@
+import { app, BrowserWindow, dialog, ipcMain, session } from 'electron';
+import * as path from 'node:path';
+import { createCore, type Core } from './core/core';
+import { installMenu } from './menu';
+import { registerIpcTransport } from './transports/ipc';
+import { createMainWindow, hardenSession, rendererUrl } from './window';
+
+// Electron composition root: lifecycle, services, handlers, window. Everything
+// the app does beyond this glue lives in the core and is tested through
+// browser mode and the CLI.
+
+const distDir = path.join(__dirname, '..', '..');
+let mainWindow: BrowserWindow | null = null;
+let core: Core | null = null;
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    if (mainWindow) {
+      if (mainWindow.isMinimized()) mainWindow.restore();
+      mainWindow.focus();
+    }
+  });
+  app.whenReady().then(start, (error: unknown) => fail(error));
+}
+
+function fail(error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
+  console.error('[main] start-up failed:', error);
+  dialog.showErrorBox('VAE Studio could not start', message);
+  app.exit(1);
+}
+
+function start(): void {
+  try {
+    const dataDir = process.env.VAE_STUDIO_DATA_DIR ?? app.getPath('userData');
+    core = createCore({ dataDir, shell: 'electron', version: app.getVersion() });
+  } catch (error) {
+    fail(error);
+    return;
+  }
+  hardenSession(session.defaultSession);
+  const url = rendererUrl(distDir);
+  const pageOrigin = new URL(url).origin;
+  registerIpcTransport({
+    ipcMain,
+    core,
+    // Only the main window's top frame, showing our own page, may call the API.
+    isTrustedSender: (event) =>
+      mainWindow !== null &&
+      event.sender === mainWindow.webContents &&
+      event.senderFrame !== null &&
+      event.senderFrame === mainWindow.webContents.mainFrame &&
+      sameOrigin(event.senderFrame.url, pageOrigin),
+    targets: () => (mainWindow ? [mainWindow.webContents] : []),
+  });
+  installMenu(() => mainWindow);
+  openWindow(url);
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) openWindow(url);
+  });
+}
+
+function sameOrigin(frameUrl: string, origin: string): boolean {
+  try {
+    const parsed = new URL(frameUrl);
+    // file: URLs have the opaque origin "null"; compare the scheme instead.
+    return parsed.protocol === 'file:' ? origin === 'null' || origin.startsWith('file:') : parsed.origin === origin;
+  } catch {
+    return false;
+  }
+}
+
+function openWindow(url: string): void {
+  mainWindow = createMainWindow({
+    rendererUrl: url,
+    preloadPath: path.join(distDir, 'preload', 'preload.cjs'),
+  });
+  mainWindow.on('closed', () => {
+    mainWindow = null;
+  });
+}
+
+app.on('web-contents-created', (_event, contents) => {
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+});
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});
+
+app.on('will-quit', () => {
+  void core?.close();
+});

@@ -1,0 +1,50 @@
+import { Menu, shell, type BrowserWindow, type MenuItemConstructorOptions } from 'electron';
+
+/** Application menu: the usual roles plus the app's views (the renderer routes by hash). */
+export function installMenu(getWindow: () => BrowserWindow | null): void {
+  const go = (route: string) => () => {
+    const window = getWindow();
+    if (window) void window.webContents.executeJavaScript(`location.hash = ${JSON.stringify(`#${route}`)}`);
+  };
+  const isMac = process.platform === 'darwin';
+  const template: MenuItemConstructorOptions[] = [
+    ...(isMac ? [{ role: 'appMenu' as const }] : []),
+    {
+      label: 'File',
+      submenu: [
+        { label: 'New Run', accelerator: 'CmdOrCtrl+N', click: go('/new') },
+        { type: 'separator' },
+        isMac ? { role: 'close' } : { role: 'quit' },
+      ],
+    },
+    { role: 'editMenu' },
+    {
+      label: 'View',
+      submenu: [
+        { label: 'New Run', accelerator: 'CmdOrCtrl+1', click: go('/new') },
+        { label: 'Runs', accelerator: 'CmdOrCtrl+2', click: go('/runs') },
+        { label: 'Compare', accelerator: 'CmdOrCtrl+3', click: go('/compare') },
+        { label: 'About', click: go('/about') },
+        { type: 'separator' },
+        { role: 'reload' },
+        { role: 'toggleDevTools' },
+        { type: 'separator' },
+        { role: 'resetZoom' },
+        { role: 'zoomIn' },
+        { role: 'zoomOut' },
+        { role: 'togglefullscreen' },
+      ],
+    },
+    { role: 'windowMenu' },
+    {
+      role: 'help',
+      submenu: [
+        {
+          label: 'VAE Studio on the web',
+          click: () => void shell.openExternal('https://www.npmjs.com/package/vae-studio'),
+        },
+      ],
+    },
+  ];
+  Menu.setApplicationMenu(Menu.buildFromTemplate(template));
+}
