@@ -21,6 +21,7 @@ Commands:
       --port N            port to listen on (default 6150, else any free port; 0 = any)
       --host H            interface to bind (default 127.0.0.1; anything else exposes the app)
       --data-dir D        data folder (default: the desktop app's; env VAE_STUDIO_DATA_DIR)
+      --allow-origin O    also accept pages served from origin O (e.g. a dev server)
   help                  Show this help
   version               Print the version
 
@@ -74,6 +75,8 @@ async function serveCommand(args: string[], io: CliIo): Promise<number> {
       host,
       port: portOf(values.port),
       extraOrigins: values['allow-origin'] ?? [],
+      // Only `npm run dev` sets it, to keep one token across restarts of the server.
+      ...(process.env.VAE_STUDIO_TOKEN ? { token: process.env.VAE_STUDIO_TOKEN } : {}),
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

@@ -42,7 +42,7 @@ export function createDispatcher({ handlers, logError = console.error }: Dispatc
     }
     try {
       const handler = handlers[command] as Handler<CommandName>;
-      return ok(await handler(parsed.data as CommandArg<CommandName>));
+      return ok(await handler(parsed.data));
     } catch (error) {
       if (hasErrorCode(error)) return err(error.code, error.message);
       logError(`[api] ${command} failed unexpectedly`, error);

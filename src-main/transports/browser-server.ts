@@ -179,7 +179,10 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       unsubscribe();
       for (const ws of clients) ws.terminate();
       wss.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive connections from the browser would hold close() open indefinitely.
+      server.closeAllConnections();
+      await closed;
     },
   };
 }

@@ -1,4 +1,4 @@
-import { createSocketApi, type SocketLike } from '../../shared/api-client';
+import { createSocketApi } from '../../shared/api-client';
 import { preloadGlobalName, wsPath, type VaeApi } from '../../shared/contract';
 
 // The only module that knows how the renderer reaches the core: the Electron
@@ -55,5 +55,5 @@ export async function connect(): Promise<VaeApi> {
       { once: true },
     );
   });
-  return createSocketApi(socket as SocketLike);
+  return createSocketApi(socket);
 }
