@@ -14,7 +14,16 @@ export const boundaries = [
     files: ['shared/**/*.ts'],
     rules: {
       'no-restricted-imports': rule(
-        [...nodeBuiltins, ...nativeOrServer, 'vue', 'pinia', 'vue-router', 'chart.js', '**/src-main/**', '**/src-renderer/**'],
+        [
+          ...nodeBuiltins,
+          ...nativeOrServer,
+          'vue',
+          'pinia',
+          'vue-router',
+          'chart.js',
+          '**/src-main/**',
+          '**/src-renderer/**',
+        ],
         'shared/ is pure TypeScript for every runtime: no platform-bound imports.',
       ),
     },
@@ -30,7 +39,13 @@ export const boundaries = [
   },
   {
     files: ['src-main/**/*.ts'],
-    ignores: ['src-main/index.ts', 'src-main/window.ts', 'src-main/menu.ts', 'src-main/preload.ts', 'src-main/transports/ipc.ts'],
+    ignores: [
+      'src-main/index.ts',
+      'src-main/window.ts',
+      'src-main/menu.ts',
+      'src-main/preload.ts',
+      'src-main/transports/ipc.ts',
+    ],
     rules: {
       'no-restricted-imports': rule(
         ['electron', '**/src-renderer/**'],

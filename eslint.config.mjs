@@ -6,7 +6,14 @@ import { boundaries } from './eslint.boundaries.mjs';
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', 'release/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'bench/**/*.py'],
+    ignores: [
+      'dist/**',
+      'release/**',
+      'node_modules/**',
+      'test-results/**',
+      'playwright-report/**',
+      'bench/**/*.py',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

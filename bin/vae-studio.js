@@ -6,7 +6,9 @@ const path = require('node:path');
 
 const cli = path.join(__dirname, '..', 'dist', 'node', 'src-main', 'cli.js');
 if (!fs.existsSync(cli)) {
-  process.stderr.write('vae-studio: the app is not built yet; run `npm run build` in ' + path.dirname(__dirname) + '\n');
+  process.stderr.write(
+    'vae-studio: the app is not built yet; run `npm run build` in ' + path.dirname(__dirname) + '\n',
+  );
   process.exit(1);
 }
 require(cli)

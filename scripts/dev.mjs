@@ -14,15 +14,21 @@ const { electronBinary } = require('./electron-binary.cjs');
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const distNode = path.join(root, 'dist', 'node');
 
-const tsc = spawn(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.node.json', '--watch', '--preserveWatchOutput'], {
-  cwd: root,
-  stdio: 'inherit',
-});
+const tsc = spawn(
+  process.execPath,
+  [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.node.json', '--watch', '--preserveWatchOutput'],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+);
 await build({ configFile: path.join(root, 'vite.preload.config.mts'), logLevel: 'warn' });
 await waitFor(path.join(distNode, 'src-main', 'cli.js'));
 
 const binary = electronBinary();
-const desktop = binary.path !== null && (process.platform !== 'linux' || process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
+const desktop =
+  binary.path !== null &&
+  (process.platform !== 'linux' || process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
 
 let child = null;
 let restart;
@@ -32,7 +38,10 @@ if (desktop) {
   const url = vite.resolvedUrls?.local[0] ?? 'http://127.0.0.1:5173/';
   restart = () => {
     child?.kill();
-    child = spawn(binary.path, [root], { stdio: 'inherit', env: { ...process.env, VITE_DEV_SERVER_URL: url } });
+    child = spawn(binary.path, [root], {
+      stdio: 'inherit',
+      env: { ...process.env, VITE_DEV_SERVER_URL: url },
+    });
   };
 } else {
   const apiPort = 6151;
@@ -51,7 +60,14 @@ if (desktop) {
     child?.kill();
     child = spawn(
       process.execPath,
-      [path.join(root, 'bin', 'vae-studio.js'), 'serve', '--port', String(apiPort), '--allow-origin', url.origin],
+      [
+        path.join(root, 'bin', 'vae-studio.js'),
+        'serve',
+        '--port',
+        String(apiPort),
+        '--allow-origin',
+        url.origin,
+      ],
       { stdio: 'inherit', env: { ...process.env, VAE_STUDIO_TOKEN: token } },
     );
   };

@@ -21,10 +21,15 @@ function electronBinary() {
   }
   const pathFile = path.join(dir, 'path.txt');
   if (!fs.existsSync(pathFile)) {
-    return { path: null, reason: 'its binary was never downloaded (electron 42+ fetches it on first launch)' };
+    return {
+      path: null,
+      reason: 'its binary was never downloaded (electron 42+ fetches it on first launch)',
+    };
   }
   const candidate = path.join(dir, 'dist', fs.readFileSync(pathFile, 'utf8').trim());
-  return fs.existsSync(candidate) ? { path: candidate, reason: '' } : { path: null, reason: `${candidate} is missing` };
+  return fs.existsSync(candidate)
+    ? { path: candidate, reason: '' }
+    : { path: null, reason: `${candidate} is missing` };
 }
 
 module.exports = { electronBinary };

@@ -28,7 +28,9 @@ function hasDisplay() {
 }
 
 function serveInstead(reason) {
-  console.log(`${reason}, so VAE Studio is starting in browser mode instead: open the URL below in a browser.`);
+  console.log(
+    `${reason}, so VAE Studio is starting in browser mode instead: open the URL below in a browser.`,
+  );
   const child = spawn(process.execPath, [path.join(root, 'bin', 'vae-studio.js'), 'serve', ...extraArgs], {
     stdio: 'inherit',
   });

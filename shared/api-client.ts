@@ -79,7 +79,8 @@ export function createSocketApi(socket: SocketLike): VaeApi & { close(): void } 
   });
 
   const invoke: Invoke = (command, arg) => {
-    if (closed) return Promise.resolve(err('unavailable', 'The connection to VAE Studio is closed; reload the page.'));
+    if (closed)
+      return Promise.resolve(err('unavailable', 'The connection to VAE Studio is closed; reload the page.'));
     const id = nextId++;
     return new Promise((resolve) => {
       pending.set(id, resolve);

@@ -116,11 +116,17 @@ export interface Commands {
     arg: { runId: string; epoch?: number; points: number[][] };
     result: { images: Uint8Array; count: number };
   };
-  'runs:update': { arg: { runId: string; name?: string; notes?: string; tags?: string[] }; result: RunSummary };
+  'runs:update': {
+    arg: { runId: string; name?: string; notes?: string; tags?: string[] };
+    result: RunSummary;
+  };
   'runs:delete': { arg: { runId: string }; result: { deleted: true } };
   'runs:compare': { arg: { runIds: string[] }; result: RunComparison };
   /** Writes the report folder (PNGs, CSVs, JSON, model) for a run at an epoch. */
-  'runs:export': { arg: { runId: string; dir: string; epoch?: number }; result: { dir: string; files: string[] } };
+  'runs:export': {
+    arg: { runId: string; dir: string; epoch?: number };
+    result: { dir: string; files: string[] };
+  };
 }
 
 /** A message for the user that did not come from a command (e.g. a database moved aside). */
@@ -202,8 +208,7 @@ export const preloadGlobalName = 'vaeStudio';
 /** Frames of the WebSocket protocol. */
 export type ClientFrame = { id: number; command: string; arg: unknown };
 export type ServerFrame =
-  | { id: number | null; result: Result<unknown> }
-  | { event: EventName; payload: unknown };
+  { id: number | null; result: Result<unknown> } | { event: EventName; payload: unknown };
 
 /** Path of the WebSocket endpoint in browser mode. */
 export const wsPath = '/api';

@@ -13,12 +13,13 @@ const runId = z
   .string({ error: 'runId must be a run id (a string).' })
   .min(1, { error: 'runId must not be empty.' })
   .max(64, { error: 'runId is at most 64 characters.' });
-const datasetName = z
-  .string({ error: 'name must be a string.' })
-  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, {
-    error: 'name must be 1–64 letters, digits, "-" or "_", starting with a letter or digit.',
-  });
-const path = z.string({ error: 'A path must be a string.' }).min(1, { error: 'A path must not be empty.' }).max(4096);
+const datasetName = z.string({ error: 'name must be a string.' }).regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, {
+  error: 'name must be 1–64 letters, digits, "-" or "_", starting with a letter or digit.',
+});
+const path = z
+  .string({ error: 'A path must be a string.' })
+  .min(1, { error: 'A path must not be empty.' })
+  .max(4096);
 const epoch = z.number().int({ error: 'epoch must be an integer.' }).min(1, { error: 'epoch starts at 1.' });
 
 export const commandArgSchemas = {
@@ -51,7 +52,10 @@ export const commandArgSchemas = {
     .strict(),
   'runs:stop': z.object({ runId }).strict(),
   'runs:resume': z
-    .object({ runId, epochs: z.number().int().min(1).max(1000, { error: 'epochs must be from 1 to 1000.' }).optional() })
+    .object({
+      runId,
+      epochs: z.number().int().min(1).max(1000, { error: 'epochs must be from 1 to 1000.' }).optional(),
+    })
     .strict(),
   'runs:list': z
     .object({
@@ -70,7 +74,12 @@ export const commandArgSchemas = {
       runId,
       epoch: epoch.optional(),
       points: z
-        .array(z.array(z.number().refine(Number.isFinite, { error: 'Latent points must be finite numbers.' })).min(1).max(64))
+        .array(
+          z
+            .array(z.number().refine(Number.isFinite, { error: 'Latent points must be finite numbers.' }))
+            .min(1)
+            .max(64),
+        )
         .min(1, { error: 'points must hold at least one latent point.' })
         .max(1024, { error: 'At most 1024 points per call.' }),
     })
@@ -85,7 +94,12 @@ export const commandArgSchemas = {
     .strict(),
   'runs:delete': z.object({ runId }).strict(),
   'runs:compare': z
-    .object({ runIds: z.array(runId).min(1, { error: 'Pick at least one run.' }).max(50, { error: 'At most 50 runs.' }) })
+    .object({
+      runIds: z
+        .array(runId)
+        .min(1, { error: 'Pick at least one run.' })
+        .max(50, { error: 'At most 50 runs.' }),
+    })
     .strict(),
   'runs:export': z.object({ runId, dir: path, epoch: epoch.optional() }).strict(),
 } satisfies { [K in CommandName]: z.ZodType<CommandArg<K>> };

@@ -66,7 +66,9 @@ function sameOrigin(frameUrl: string, origin: string): boolean {
   try {
     const parsed = new URL(frameUrl);
     // file: URLs have the opaque origin "null"; compare the scheme instead.
-    return parsed.protocol === 'file:' ? origin === 'null' || origin.startsWith('file:') : parsed.origin === origin;
+    return parsed.protocol === 'file:'
+      ? origin === 'null' || origin.startsWith('file:')
+      : parsed.origin === origin;
   } catch {
     return false;
   }

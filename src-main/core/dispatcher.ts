@@ -1,9 +1,4 @@
-import {
-  isCommandName,
-  type CommandArg,
-  type CommandName,
-  type CommandResult,
-} from '../../shared/contract';
+import { isCommandName, type CommandArg, type CommandName, type CommandResult } from '../../shared/contract';
 import { err, ok, type Result } from '../../shared/result';
 import { commandArgSchemas, describeIssues } from '../../shared/schemas';
 import { hasErrorCode } from './app-error';

@@ -20,9 +20,7 @@ function findFile(dir: string, fileName: string, depth = 4): boolean {
     return false;
   }
   return entries.some((entry) =>
-    entry.isDirectory()
-      ? findFile(path.join(dir, entry.name), fileName, depth - 1)
-      : entry.name === fileName,
+    entry.isDirectory() ? findFile(path.join(dir, entry.name), fileName, depth - 1) : entry.name === fileName,
   );
 }
 
@@ -57,7 +55,9 @@ export function probeBackends(): BackendInfo[] {
     {
       name: 'wasm',
       available: wasmOk,
-      detail: wasmOk ? 'CPU (WebAssembly, SIMD)' : 'The bundled @tensorflow/tfjs-backend-wasm files are missing.',
+      detail: wasmOk
+        ? 'CPU (WebAssembly, SIMD)'
+        : 'The bundled @tensorflow/tfjs-backend-wasm files are missing.',
     },
     { name: 'cpu', available: true, detail: 'CPU (plain JavaScript, slowest)' },
   ];

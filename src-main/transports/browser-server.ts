@@ -100,10 +100,15 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
 
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== wsPath) return rejectUpgrade(socket, 404, `No WebSocket endpoint at ${url.pathname}.`);
+    if (url.pathname !== wsPath)
+      return rejectUpgrade(socket, 404, `No WebSocket endpoint at ${url.pathname}.`);
     const given = url.searchParams.get('token') ?? '';
     if (!sameSecret(given, token)) {
-      return rejectUpgrade(socket, 401, 'Missing or wrong token: open the URL printed by `vae-studio serve`.');
+      return rejectUpgrade(
+        socket,
+        401,
+        'Missing or wrong token: open the URL printed by `vae-studio serve`.',
+      );
     }
     const origin = req.headers.origin;
     if (origin !== undefined && !allowedOrigins.has(origin)) {

@@ -38,7 +38,9 @@ export async function connect(): Promise<VaeApi> {
     );
   }
   const protocol = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const socket = new WebSocket(`${protocol}//${window.location.host}${wsPath}?token=${encodeURIComponent(token)}`);
+  const socket = new WebSocket(
+    `${protocol}//${window.location.host}${wsPath}?token=${encodeURIComponent(token)}`,
+  );
   await new Promise<void>((resolve, reject) => {
     socket.addEventListener('open', () => resolve(), { once: true });
     socket.addEventListener(

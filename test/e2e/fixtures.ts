@@ -17,9 +17,13 @@ const root = path.resolve(__dirname, '..', '..');
 
 /** Starts `vae-studio serve` on a free port with its own data folder; resolves once it printed its URL. */
 export async function startServe(dataDir: string): Promise<ServedApp> {
-  const child = spawn(process.execPath, [path.join(root, 'bin', 'vae-studio.js'), 'serve', '--port', '0', '--data-dir', dataDir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [path.join(root, 'bin', 'vae-studio.js'), 'serve', '--port', '0', '--data-dir', dataDir],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`serve printed no URL:\n${output}`)), 30_000);
@@ -36,7 +40,13 @@ export async function startServe(dataDir: string): Promise<ServedApp> {
     child.once('exit', (code) => reject(new Error(`serve exited with ${code}:\n${output}`)));
   });
   const parsed = new URL(url);
-  return { url, origin: parsed.origin, token: parsed.searchParams.get('token') ?? '', dataDir, process: child };
+  return {
+    url,
+    origin: parsed.origin,
+    token: parsed.searchParams.get('token') ?? '',
+    dataDir,
+    process: child,
+  };
 }
 
 /** Each test gets its own data folder and its own server. */

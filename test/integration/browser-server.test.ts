@@ -32,7 +32,8 @@ afterEach(async () => {
 });
 
 const base = () => `http://127.0.0.1:${server.port}`;
-const apiUrl = (token: string | null) => `ws://127.0.0.1:${server.port}/api${token === null ? '' : `?token=${token}`}`;
+const apiUrl = (token: string | null) =>
+  `ws://127.0.0.1:${server.port}/api${token === null ? '' : `?token=${token}`}`;
 
 /** Resolves the HTTP status the handshake was refused with, or 101 when it opened. */
 function handshake(url: string, headers: Record<string, string> = {}): Promise<number> {
@@ -57,7 +58,9 @@ async function open(headers: Record<string, string> = {}): Promise<WebSocket> {
 }
 
 function nextFrame(ws: WebSocket): Promise<unknown> {
-  return new Promise((resolve) => ws.once('message', (data: Buffer) => resolve(decodeWire(data.toString('utf8')))));
+  return new Promise((resolve) =>
+    ws.once('message', (data: Buffer) => resolve(decodeWire(data.toString('utf8')))),
+  );
 }
 
 describe('browser mode server', () => {
@@ -111,7 +114,10 @@ describe('browser mode server', () => {
     }
     const binary = nextFrame(ws);
     ws.send(Buffer.from([1, 2, 3]), { binary: true });
-    expect(await binary).toMatchObject({ id: null, result: { ok: false, error: { code: 'malformed_message' } } });
+    expect(await binary).toMatchObject({
+      id: null,
+      result: { ok: false, error: { code: 'malformed_message' } },
+    });
     const good = nextFrame(ws);
     ws.send('{"id": 5, "command": "app:info", "arg": {}}');
     expect(await good).toMatchObject({ id: 5, result: { ok: true } });
@@ -124,7 +130,10 @@ describe('browser mode server', () => {
     ws.send(JSON.stringify({ id: 1, command: 'app:info', arg: { pad: 'x'.repeat(2000) } }));
     expect(await reply).toEqual({
       id: null,
-      result: { ok: false, error: { code: 'payload_too_large', message: 'A request may be at most 1024 bytes.' } },
+      result: {
+        ok: false,
+        error: { code: 'payload_too_large', message: 'A request may be at most 1024 bytes.' },
+      },
     });
     const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
     ws.send('x'.repeat(10_000));

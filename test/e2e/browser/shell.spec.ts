@@ -2,9 +2,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { expect, test } from '../fixtures';
 
-const version = (JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as {
-  version: string;
-}).version;
+const version = (
+  JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as {
+    version: string;
+  }
+).version;
 
 test('the app loads with its navigation', async ({ page, app }) => {
   await page.goto(app.url);
@@ -33,7 +35,9 @@ test('the About view shows real values read through the API', async ({ page, app
 
 test('a page without the token is refused and says what to do', async ({ page, app }) => {
   await page.goto(`${app.origin}/#/about`);
-  await expect(page.getByTestId('connection-error')).toContainText('open the full URL printed by `vae-studio serve`');
+  await expect(page.getByTestId('connection-error')).toContainText(
+    'open the full URL printed by `vae-studio serve`',
+  );
   await expect(page.locator('html')).toHaveAttribute('data-connected', 'false');
   await expect(page.getByTestId('about')).toHaveCount(0);
 });

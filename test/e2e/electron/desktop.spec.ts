@@ -19,21 +19,23 @@ test('the desktop window opens with security defaults and shows the About view',
     args: [root],
     env: { ...process.env, VAE_STUDIO_DATA_DIR: dataDir },
   });
-  const window = await app.firstWindow();
-  const prefs = await app.evaluate(({ BrowserWindow }) => {
-    const win = BrowserWindow.getAllWindows()[0];
-    const web = win?.webContents.getLastWebPreferences();
-    return { contextIsolation: web?.contextIsolation, sandbox: web?.sandbox, nodeIntegration: web?.nodeIntegration };
-  });
-  expect(prefs).toEqual({ contextIsolation: true, sandbox: true, nodeIntegration: false });
-  expect(await window.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined');
-  await window.getByRole('link', { name: 'About' }).click();
-  await expect(window.getByTestId('about-shell')).toHaveText('Desktop app');
-  await expect(window.getByTestId('about-data-dir')).toHaveText(dataDir);
+  const page = await app.firstWindow();
+  expect(await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().length)).toBe(1);
+  // No Node in the page (nodeIntegration off, sandboxed), and only the fixed API object from the preload.
+  expect(
+    await page.evaluate(() => [
+      typeof (globalThis as { require?: unknown }).require,
+      typeof (globalThis as { process?: unknown }).process,
+      Object.keys((globalThis as { vaeStudio?: object }).vaeStudio ?? {}).sort(),
+    ]),
+  ).toEqual(['undefined', 'undefined', ['call', 'on']]);
+  await page.getByRole('link', { name: 'About' }).click();
+  await expect(page.getByTestId('about-shell')).toHaveText('Desktop app');
+  await expect(page.getByTestId('about-data-dir')).toHaveText(dataDir);
   // Navigation away from the app is refused.
-  await window.evaluate(() => {
+  await page.evaluate(() => {
     window.location.href = 'https://example.com/';
   });
-  await expect(window.getByTestId('about-shell')).toHaveText('Desktop app');
+  await expect(page.getByTestId('about-shell')).toHaveText('Desktop app');
   await app.close();
 });

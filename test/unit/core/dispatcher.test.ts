@@ -40,7 +40,10 @@ describe('dispatcher', () => {
       ok: false,
       error: { code: 'invalid_argument', message: 'app:info: Unknown field(s): extra.' },
     });
-    expect(await dispatch('app:info', 'text')).toMatchObject({ ok: false, error: { code: 'invalid_argument' } });
+    expect(await dispatch('app:info', 'text')).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_argument' },
+    });
     expect(await dispatch('runs:get', { runId: 7 })).toEqual({
       ok: false,
       error: { code: 'invalid_argument', message: 'runs:get: runId: runId must be a run id (a string).' },
@@ -51,7 +54,10 @@ describe('dispatcher', () => {
     const { dispatch, logError } = dispatcherWith(() => {
       throw new AppError('not_found', 'No such run.');
     });
-    expect(await dispatch('app:info', {})).toEqual({ ok: false, error: { code: 'not_found', message: 'No such run.' } });
+    expect(await dispatch('app:info', {})).toEqual({
+      ok: false,
+      error: { code: 'not_found', message: 'No such run.' },
+    });
     expect(logError).not.toHaveBeenCalled();
   });
 
@@ -62,7 +68,10 @@ describe('dispatcher', () => {
     const result = await dispatch('app:info', {});
     expect(result).toEqual({
       ok: false,
-      error: { code: 'internal', message: 'app:info failed unexpectedly; the details are in the VAE Studio log.' },
+      error: {
+        code: 'internal',
+        message: 'app:info failed unexpectedly; the details are in the VAE Studio log.',
+      },
     });
     expect(JSON.stringify(result)).not.toContain('secret');
     expect(logError).toHaveBeenCalledOnce();

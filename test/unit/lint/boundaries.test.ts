@@ -25,8 +25,12 @@ describe('import boundaries', () => {
     expect(await violations('src-renderer/views/x.ts', "import { ipcRenderer } from 'electron';")).toEqual([
       'no-restricted-imports',
     ]);
-    expect(await violations('src-renderer/x.ts', "import * as fs from 'node:fs';")).toEqual(['no-restricted-imports']);
-    expect(await violations('src-renderer/x.ts', "import * as fs from 'fs';")).toEqual(['no-restricted-imports']);
+    expect(await violations('src-renderer/x.ts', "import * as fs from 'node:fs';")).toEqual([
+      'no-restricted-imports',
+    ]);
+    expect(await violations('src-renderer/x.ts', "import * as fs from 'fs';")).toEqual([
+      'no-restricted-imports',
+    ]);
     expect(await violations('src-renderer/x.ts', "import { x } from '../src-main/core/core';")).toEqual([
       'no-restricted-imports',
     ]);
@@ -35,7 +39,9 @@ describe('import boundaries', () => {
 
   it('forbid anything platform-bound in shared/', async () => {
     for (const source of ['node:path', 'electron', 'vue', 'better-sqlite3', '@tensorflow/tfjs-core', 'ws']) {
-      expect(await violations('shared/x.ts', `import * as m from '${source}';`)).toEqual(['no-restricted-imports']);
+      expect(await violations('shared/x.ts', `import * as m from '${source}';`)).toEqual([
+        'no-restricted-imports',
+      ]);
     }
     expect(await violations('shared/x.ts', "import { z } from 'zod';")).toEqual([]);
   });

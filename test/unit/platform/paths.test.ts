@@ -8,7 +8,9 @@ describe('data folder', () => {
     const home = os.homedir();
     expect(defaultDataDir({}, 'linux')).toBe(path.join(home, '.config', 'VAE Studio'));
     expect(defaultDataDir({ XDG_CONFIG_HOME: '/x/cfg' }, 'linux')).toBe(path.join('/x/cfg', 'VAE Studio'));
-    expect(defaultDataDir({}, 'darwin')).toBe(path.join(home, 'Library', 'Application Support', 'VAE Studio'));
+    expect(defaultDataDir({}, 'darwin')).toBe(
+      path.join(home, 'Library', 'Application Support', 'VAE Studio'),
+    );
   });
 
   it('prefers --data-dir, then VAE_STUDIO_DATA_DIR', () => {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { boundsMessage, hyperparamFields, hyperparamsSchema, presetById, presets } from '../../../shared/hyperparams';
+import {
+  boundsMessage,
+  hyperparamFields,
+  hyperparamsSchema,
+  presetById,
+  presets,
+} from '../../../shared/hyperparams';
 
 function messageFor(patch: Record<string, unknown>): string {
   const result = hyperparamsSchema.safeParse({ ...presetById('keras-blog').hyperparams, ...patch });
@@ -31,9 +37,15 @@ describe('hyperparameter schema', () => {
     expect(messageFor({ learningRate: Number.NaN })).toBe(
       'Learning rate must be a number greater than 0 and at most 1.',
     );
-    expect(messageFor({ learningRate: 0 })).toBe('Learning rate must be a number greater than 0 and at most 1.');
-    expect(messageFor({ learningRate: null })).toBe('Learning rate must be a number greater than 0 and at most 1.');
-    expect(messageFor({ trainLimit: 0 })).toBe('Training images must be an integer from 1 to 10000000, or empty for all.');
+    expect(messageFor({ learningRate: 0 })).toBe(
+      'Learning rate must be a number greater than 0 and at most 1.',
+    );
+    expect(messageFor({ learningRate: null })).toBe(
+      'Learning rate must be a number greater than 0 and at most 1.',
+    );
+    expect(messageFor({ trainLimit: 0 })).toBe(
+      'Training images must be an integer from 1 to 10000000, or empty for all.',
+    );
     expect(messageFor({ hidden: [] })).toMatch(/^Hidden layers must be a list of 1 to 4 unit counts/);
     expect(messageFor({ hidden: [256, 0] })).toMatch(/each an integer from 1 to 4096/);
     expect(messageFor({ arch: 'rnn' })).toBe('Architecture must be "mlp" or "conv".');
