@@ -51,6 +51,8 @@ export async function startServe(dataDir: string): Promise<ServedApp> {
 
 /** Each test gets its own data folder and its own server. */
 export const test = base.extend<{ app: ServedApp }>({
+  // Playwright reads the fixtures a fixture needs from its first parameter: this one needs none.
+  // eslint-disable-next-line no-empty-pattern
   app: async ({}, use) => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vae-e2e-'));
     const app = await startServe(dataDir);

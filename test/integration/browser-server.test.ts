@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createSocketApi, type SocketLike } from '../../shared/api-client';
+import { createSocketApi } from '../../shared/api-client';
 import type { AppInfo } from '../../shared/contract';
 import { decodeWire } from '../../shared/wire';
 import { createCore, type Core } from '../../src-main/core/core';
@@ -71,7 +71,7 @@ describe('browser mode server', () => {
   });
 
   it('answers app:info through the typed client', async () => {
-    const api = createSocketApi((await open()) as unknown as SocketLike);
+    const api = createSocketApi(await open());
     const result = await api.call['app:info']({});
     expect(result.ok).toBe(true);
     const info = (result as { value: AppInfo }).value;
@@ -138,13 +138,13 @@ describe('browser mode server', () => {
     const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
     ws.send('x'.repeat(10_000));
     expect(await closed).toBe(1009);
-    const again = createSocketApi((await open()) as unknown as SocketLike);
+    const again = createSocketApi(await open());
     expect((await again.call['app:info']({})).ok).toBe(true);
     again.close();
   });
 
   it('pushes events to connected clients', async () => {
-    const api = createSocketApi((await open()) as unknown as SocketLike);
+    const api = createSocketApi(await open());
     await api.call['app:info']({});
     const received = new Promise((resolve) => api.on('app:notice', resolve));
     core.events.emit('app:notice', { level: 'warning', message: 'Database moved aside.' });

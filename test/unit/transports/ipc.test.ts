@@ -27,7 +27,7 @@ function setup(trusted: boolean) {
     version: '1.0.0',
   });
   const dispose = registerIpcTransport({
-    ipcMain: ipcMain as never,
+    ipcMain,
     core,
     isTrustedSender: () => trusted,
     targets: () => [window, gone],
