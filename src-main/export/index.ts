@@ -1,0 +1,3 @@
+/** Report export: figures, CSVs, hyperparameters and the TensorFlow.js model of a run. */
+export { exportReport, type ExportReportArgs, type ExportReportResult } from './report';
+export { decoderModelFiles, encoderModelFiles, type ModelFiles } from './tfjs-model';

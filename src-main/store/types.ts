@@ -1,0 +1,86 @@
+import type Database from 'better-sqlite3';
+import type { CommandArg } from '../../shared/contract';
+import type { BackendName, Hyperparams } from '../../shared/hyperparams';
+import type { EpochMetrics, RunStatus, Snapshot } from '../../shared/run';
+import type { Checkpoint, NamedTensor } from './tensor-codec';
+
+/** One training batch's losses. Buffered by the store and written in batches. */
+export interface BatchMetricsRow {
+  /** 1-based step over the whole run (epoch e, step s of S → (e − 1)·S + s). */
+  step: number;
+  /** 1-based epoch the step belongs to. */
+  epoch: number;
+  loss: number;
+  recon: number;
+  kl: number;
+}
+
+/** Argument of {@link RunStore.createRun}. */
+export interface CreateRunInput {
+  /** Validated again by the store; an invalid object fails with `invalid_input`. */
+  hyperparams: Hyperparams;
+  /** Hash of the dataset's content, so a run can be matched to the exact data it saw. */
+  datasetHash: string;
+  /** Defaults to "<dataset> <arch> z<latentDim> #<n>". */
+  name?: string;
+  /** Defaults to `queued`. */
+  status?: Extract<RunStatus, 'queued' | 'running'>;
+  backend?: BackendName | null;
+  device?: string | null;
+  notes?: string;
+  tags?: string[];
+}
+
+/** Argument of {@link RunStore.setStatus}. */
+export interface SetStatusInput {
+  runId: string;
+  status: RunStatus;
+  /** Why it failed, diverged or stopped; `null` clears a previous message. Omitted: cleared too. */
+  message?: string | null;
+  /** Recorded when the worker picked the backend (usually with `running`). */
+  backend?: BackendName | null;
+  device?: string | null;
+}
+
+/** Argument of {@link RunStore.recordEpoch}: everything one finished epoch produced. */
+export interface RecordEpochInput {
+  runId: string;
+  metrics: EpochMetrics;
+  /** Must carry the same epoch as `metrics`. */
+  snapshot?: Snapshot;
+  /** Replaces the run's previous checkpoint; must carry the same epoch as `metrics`. */
+  checkpoint?: Checkpoint;
+  /** The decoder's weights after this epoch, kept for every epoch. */
+  decoderWeights?: NamedTensor[];
+}
+
+/** Argument of {@link RunStore.listRuns} — the `runs:list` command's argument. */
+export type ListRunsQuery = CommandArg<'runs:list'>;
+
+/** Argument of {@link RunStore.updateRun} — the `runs:update` command's argument. */
+export type UpdateRunInput = CommandArg<'runs:update'>;
+
+/** Decoder weights of one epoch. */
+export interface DecoderWeights {
+  epoch: number;
+  weights: NamedTensor[];
+}
+
+/** Options of {@link openStore}. */
+export interface OpenStoreOptions {
+  /** The database file; its folder is created when missing. */
+  path: string;
+  /** Recorded with every new run. */
+  appVersion: string;
+  /** How long a write waits for another process's lock before failing with `conflict`. Default 5000 ms. */
+  busyTimeoutMs?: number;
+  /** Buffered batch rows are written once this many are pending (and at every epoch). Default 1000. */
+  batchFlushRows?: number;
+  /** The clock (tests pin it). */
+  now?: () => Date;
+  /**
+   * Runs on the connection after the store's own pragmas and before any
+   * migration. Tests use it to impose faults (`max_page_count`, `query_only`).
+   */
+  configure?: (db: Database.Database) => void;
+}

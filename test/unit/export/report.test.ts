@@ -1,0 +1,380 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Hyperparams } from '../../../shared/hyperparams';
+import type { Snapshot } from '../../../shared/run';
+import { exportReport } from '../../../src-main/export';
+import { openStore, StoreError, type NamedTensor, type RunStore } from '../../../src-main/store';
+import type { Checkpoint as TrainingCheckpoint } from '../../../src-main/training/checkpoint';
+import {
+  decoderWeightNames,
+  modelSpecFor,
+  planModel,
+  weightSpecs,
+  type ModelPlan,
+} from '../../../src-main/training/model-spec';
+import { floats, hyperparams, metrics, snapshot, tempDir } from '../store/fixtures';
+
+let tmp: ReturnType<typeof tempDir>;
+let store: RunStore;
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+beforeEach(() => {
+  tmp = tempDir('vae-export-');
+  store = openStore({ path: join(tmp.dir, 'runs.db'), appVersion: '0.1.0' });
+});
+afterEach(() => {
+  store.close();
+  tmp.cleanup();
+});
+
+const image = { height: 28, width: 28, channels: 1 };
+
+/** Engine-shaped weights for a plan: small values so activations stay in range. */
+function planWeights(plan: ModelPlan, seed: number): NamedTensor[] {
+  return weightSpecs(plan).map((w, i) => {
+    const n = w.shape.reduce((a, b) => a * b, 1);
+    return { name: w.name, shape: [...w.shape], data: floats(n, seed * 100 + i).map((v) => v * 0.4) };
+  });
+}
+
+/** A run of `epochs` epochs recorded the way the run service records the engine's output. */
+function trainedRun(hp: Hyperparams, epochs: number, img = image) {
+  const plan = planModel(modelSpecFor(hp, img));
+  const run = store.createRun({ hyperparams: hp, datasetHash: 'h', name: 'export me', status: 'running' });
+  const decoderNames = new Set(decoderWeightNames(plan));
+  let step = 0;
+  for (let e = 1; e <= epochs; e++) {
+    const weights = planWeights(plan, e);
+    const checkpoint: TrainingCheckpoint = { format: 1, epoch: e, spec: plan.spec, weights, optimizer: [] };
+    store.appendBatchMetrics(
+      run.id,
+      Array.from({ length: 5 }, () => ({
+        step: ++step,
+        epoch: e,
+        loss: 200 - step,
+        recon: 190 - step,
+        kl: 10,
+      })),
+    );
+    store.recordEpoch({
+      runId: run.id,
+      metrics: metrics(e),
+      snapshot: snapshot(e, { side: img.height, n: 4, prior: 12, latent: 30, dim: hp.latentDim }),
+      checkpoint,
+      decoderWeights: weights.filter((w) => decoderNames.has(w.name)),
+    });
+  }
+  store.setStatus({ runId: run.id, status: 'completed' });
+  return { run, plan };
+}
+
+/** Loads an exported model from disk through a custom IOHandler (no file:// handler in tfjs-core). */
+async function loadModel(dir: string): Promise<tfl.LayersModel> {
+  const modelJson = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as tf.io.ModelJSON;
+  const handler: tf.io.IOHandler = {
+    load: () =>
+      tf.io.getModelArtifactsForJSON(modelJson, (manifest) => {
+        const bytes = readFileSync(join(dir, manifest[0]!.paths[0]!));
+        const data = new Uint8Array(bytes).buffer;
+        return Promise.resolve([manifest.flatMap((group) => group.weights), data]);
+      }),
+  };
+  return tfl.loadLayersModel(handler);
+}
+
+/** x·W + b for a row vector, by hand. */
+function affine(x: Float32Array, w: NamedTensor, b: NamedTensor): Float32Array {
+  const [inputs, units] = w.shape as [number, number];
+  const out = new Float32Array(units);
+  for (let j = 0; j < units; j++) {
+    let sum = b.data[j]!;
+    for (let i = 0; i < inputs; i++) sum += x[i]! * w.data[i * units + j]!;
+    out[j] = sum;
+  }
+  return out;
+}
+
+const relu = (v: Float32Array) => v.map((x) => Math.max(0, x));
+const sigmoid = (v: Float32Array) => v.map((x) => 1 / (1 + Math.exp(-x)));
+
+function byName(weights: NamedTensor[]): (name: string) => NamedTensor {
+  return (name) => weights.find((w) => w.name === name)!;
+}
+
+describe('exportReport', () => {
+  it('writes every file of the report folder', async () => {
+    const { run } = trainedRun(hyperparams({ hidden: [8], epochs: 2 }), 2);
+    const dir = join(tmp.dir, 'report');
+    const result = await exportReport({ store, runId: run.id, dir });
+    expect(result.dir).toBe(dir);
+    expect(result.epoch).toBe(2);
+    expect(result.skipped).toEqual([]);
+    expect([...result.files].sort()).toEqual(
+      [
+        'gallery.png',
+        'manifold.png',
+        'prior.png',
+        'metrics.csv',
+        'batches.csv',
+        'latent.csv',
+        'hyperparams.json',
+        'model/decoder/model.json',
+        'model/decoder/weights.bin',
+        'model/encoder/model.json',
+        'model/encoder/weights.bin',
+      ].sort(),
+    );
+  });
+
+  it('draws the gallery as 3 rows × 10, upscaled ×2 nearest-neighbour, with the originals on top', async () => {
+    const { run } = trainedRun(hyperparams({ hidden: [8], epochs: 1 }), 1);
+    const dir = join(tmp.dir, 'report');
+    await exportReport({ store, runId: run.id, dir });
+    const snap: Snapshot = store.getSnapshot(run.id);
+    const meta = await sharp(join(dir, 'gallery.png')).metadata();
+    expect([meta.width, meta.height, meta.channels, meta.format]).toEqual([
+      (10 * 28 + 11 * 2) * 2,
+      (3 * 28 + 4 * 2) * 2,
+      1,
+      'png',
+    ]);
+    // sharp hands decoded pixels back as sRGB; one channel of a grey image is the grey value.
+    const { data, info } = await sharp(join(dir, 'gallery.png'))
+      .extractChannel(0)
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const at = (x: number, y: number) => data[y * info.width + x];
+    // Pixel (r, c) of tile (row, col) sits at ((gap + col·(28+gap) + c)·2, (gap + row·(28+gap) + r)·2).
+    const px = (row: number, col: number, r: number, c: number) =>
+      [(2 + col * 30 + c) * 2, (2 + row * 30 + r) * 2] as const;
+    expect(at(...px(0, 0, 0, 0))).toBe(snap.gallery.original[0]);
+    expect(at(...px(0, 3, 5, 7))).toBe(snap.gallery.original[3 * 784 + 5 * 28 + 7]);
+    expect(at(...px(1, 9, 27, 27))).toBe(snap.gallery.mean[9 * 784 + 783]);
+    expect(at(...px(2, 4, 10, 10))).toBe(snap.gallery.sampled[4 * 784 + 10 * 28 + 10]);
+    // Nearest-neighbour: each source pixel is a 2×2 block.
+    const [x, y] = px(2, 4, 10, 10);
+    expect([at(x + 1, y), at(x, y + 1), at(x + 1, y + 1)]).toEqual([at(x, y), at(x, y), at(x, y)]);
+    expect(at(0, 0)).toBe(255); // the gap
+
+    const manifold = await sharp(join(dir, 'manifold.png')).metadata();
+    expect([manifold.width, manifold.height]).toEqual([4 * 28 * 2, 4 * 28 * 2]);
+    const prior = await sharp(join(dir, 'prior.png')).metadata();
+    expect([prior.width, prior.height]).toEqual([(10 * 28 + 11 * 2) * 2, (2 * 28 + 3 * 2) * 2]);
+  });
+
+  it('writes metrics, batches and latent codes as CSV, and hyperparameters with run metadata as JSON', async () => {
+    const hp = hyperparams({ hidden: [8], epochs: 3 });
+    const { run } = trainedRun(hp, 3);
+    store.updateRun({ runId: run.id, notes: 'for the paper', tags: ['keep'] });
+    const dir = join(tmp.dir, 'report');
+    await exportReport({ store, runId: run.id, dir, epoch: 2 });
+    const metricsLines = readFileSync(join(dir, 'metrics.csv'), 'utf8').trimEnd().split('\n');
+    expect(metricsLines[0]).toBe(
+      'epoch,train_loss,train_recon,train_kl,test_loss,test_recon,test_kl,beta,seconds,samples_per_second',
+    );
+    const m = metrics(2);
+    expect(metricsLines[2]).toBe(
+      [
+        2,
+        m.train.loss,
+        m.train.recon,
+        m.train.kl,
+        m.test.loss,
+        m.test.recon,
+        m.test.kl,
+        m.beta,
+        m.seconds,
+        m.samplesPerSecond,
+      ].join(','),
+    );
+    expect(metricsLines).toHaveLength(4);
+
+    const batchLines = readFileSync(join(dir, 'batches.csv'), 'utf8').trimEnd().split('\n');
+    expect(batchLines[0]).toBe('step,epoch,loss,recon,kl');
+    expect(batchLines).toHaveLength(1 + 15); // every row, not thinned
+    expect(batchLines[6]).toBe('6,2,194,184,10');
+
+    const snap = store.getSnapshot(run.id, 2);
+    const latentLines = readFileSync(join(dir, 'latent.csv'), 'utf8').trimEnd().split('\n');
+    expect(latentLines[0]).toBe('z_mu_0,z_mu_1,z_log_var_0,z_log_var_1,label');
+    expect(latentLines).toHaveLength(1 + snap.latent.count);
+    const row = latentLines[1 + 3]!.split(',').map(Number); // test image 3
+    expect(Math.fround(row[0]!)).toBe(snap.latent.zMu[6]);
+    expect(Math.fround(row[1]!)).toBe(snap.latent.zMu[7]);
+    expect(Math.fround(row[3]!)).toBe(snap.latent.zLogVar[7]);
+    expect(row[4]).toBe(snap.latent.labels[3]);
+
+    const json = JSON.parse(readFileSync(join(dir, 'hyperparams.json'), 'utf8')) as Record<string, unknown>;
+    expect(json['hyperparams']).toEqual(hp);
+    expect(json['exportedEpoch']).toBe(2);
+    expect(json['run']).toMatchObject({
+      id: run.id,
+      name: 'export me',
+      notes: 'for the paper',
+      tags: ['keep'],
+      appVersion: '0.1.0',
+      datasetHash: 'h',
+      status: 'completed',
+    });
+    expect(json['metricsAtEpoch']).toEqual(metrics(2));
+  });
+
+  it('adds label names from the dataset row when there is one', async () => {
+    store.upsertDataset({
+      name: 'fashion',
+      source: 'idx',
+      hash: 'h',
+      trainCount: 1,
+      testCount: 1,
+      height: 28,
+      width: 28,
+      channels: 1,
+      labels: [
+        'T-shirt',
+        'Trouser',
+        'Pullover',
+        'Dress',
+        'Coat',
+        'Sandal',
+        'Shirt',
+        'Sneaker',
+        'Bag',
+        'Ankle, boot',
+      ],
+      createdAt: '2025-01-01T00:00:00.000Z',
+    });
+    const { run } = trainedRun(hyperparams({ hidden: [8], dataset: 'fashion' }), 1);
+    const dir = join(tmp.dir, 'report');
+    await exportReport({ store, runId: run.id, dir });
+    const lines = readFileSync(join(dir, 'latent.csv'), 'utf8').split('\n');
+    expect(lines[0]).toBe('z_mu_0,z_mu_1,z_log_var_0,z_log_var_1,label,label_name');
+    expect(lines[2]!.endsWith(',1,Trouser')).toBe(true);
+    expect(lines[10]!.endsWith(',9,"Ankle, boot"')).toBe(true); // quoted
+  });
+
+  it('exports decoder and encoder that tf.loadLayersModel reads back and that compute what the weights say', async () => {
+    const { run } = trainedRun(hyperparams({ hidden: [16], latentDim: 3, epochs: 2 }), 2);
+    const dir = join(tmp.dir, 'report');
+    const before = tf.memory().numTensors;
+    await exportReport({ store, runId: run.id, dir });
+    expect(tf.memory().numTensors).toBe(before); // no tensor leaks in the export
+
+    const weights = byName(store.getCheckpoint(run.id)!.weights);
+    const manifest = JSON.parse(
+      readFileSync(join(dir, 'model/decoder/model.json'), 'utf8'),
+    ) as tf.io.ModelJSON;
+    expect(manifest.format).toBe('layers-model');
+    expect(manifest.weightsManifest[0]!.paths).toEqual(['weights.bin']);
+    expect(manifest.weightsManifest[0]!.weights.map((w) => w.name)).toEqual([
+      'dec_dense0/kernel',
+      'dec_dense0/bias',
+      'dec_output/kernel',
+      'dec_output/bias',
+    ]);
+
+    const decoder = await loadModel(join(dir, 'model/decoder'));
+    const z = Float32Array.of(0.5, -1, 2);
+    const decoded = tf.tidy(() => (decoder.predict(tf.tensor2d(z, [1, 3])) as tf.Tensor).dataSync());
+    const hidden = relu(affine(z, weights('dec/dense0/kernel'), weights('dec/dense0/bias')));
+    const expected = sigmoid(affine(hidden, weights('dec/output/kernel'), weights('dec/output/bias')));
+    expect(decoded).toHaveLength(784);
+    for (let i = 0; i < 784; i += 37) expect(decoded[i]).toBeCloseTo(expected[i]!, 5);
+
+    const encoder = await loadModel(join(dir, 'model/encoder'));
+    const x = floats(784, 9).map((v) => v + 0.5);
+    const [mu, logVar] = tf.tidy(() =>
+      (encoder.predict(tf.tensor2d(x, [1, 784])) as tf.Tensor[]).map((t) => t.dataSync()),
+    );
+    const features = relu(affine(x, weights('enc/dense0/kernel'), weights('enc/dense0/bias')));
+    const expectedMu = affine(features, weights('enc/z_mu/kernel'), weights('enc/z_mu/bias'));
+    const expectedLogVar = affine(features, weights('enc/z_log_var/kernel'), weights('enc/z_log_var/bias'));
+    Array.from(expectedMu).forEach((v, i) => expect(mu![i]).toBeCloseTo(v, 4));
+    Array.from(expectedLogVar).forEach((v, i) => expect(logVar![i]).toBeCloseTo(v, 4));
+    decoder.dispose();
+    encoder.dispose();
+  });
+
+  it("exports an older epoch with that epoch's decoder and says the encoder is not available", async () => {
+    const { run } = trainedRun(hyperparams({ hidden: [8], epochs: 3 }), 3);
+    const dir = join(tmp.dir, 'report');
+    const result = await exportReport({ store, runId: run.id, dir, epoch: 1 });
+    expect(result.epoch).toBe(1);
+    expect(result.files).toContain('model/decoder/model.json');
+    expect(result.files).not.toContain('model/encoder/model.json');
+    expect(result.skipped).toEqual([
+      expect.stringMatching(/encoder.*latest checkpoint.*epoch 3.*not epoch 1/),
+    ]);
+    const decoder = await loadModel(join(dir, 'model/decoder'));
+    const epoch1 = byName(store.getDecoderWeights(run.id, 1).weights);
+    const out = tf.tidy(() => (decoder.predict(tf.zeros([1, 2])) as tf.Tensor).dataSync());
+    const expected = sigmoid(
+      affine(
+        relu(affine(new Float32Array(2), epoch1('dec/dense0/kernel'), epoch1('dec/dense0/bias'))),
+        epoch1('dec/output/kernel'),
+        epoch1('dec/output/bias'),
+      ),
+    );
+    expect(out[100]).toBeCloseTo(expected[100]!, 5);
+    decoder.dispose();
+  });
+
+  it('exports the conv architecture (dense → reshape → transposed convolutions) that decodes like the engine', async () => {
+    const hp = hyperparams({ arch: 'conv', hidden: [4], epochs: 1 });
+    const img = { height: 8, width: 8, channels: 1 };
+    const { run, plan } = trainedRun(hp, 1, img);
+    const dir = join(tmp.dir, 'report');
+    const result = await exportReport({ store, runId: run.id, dir });
+    expect(result.skipped).toEqual([]);
+    const decoder = await loadModel(join(dir, 'model/decoder'));
+    const encoder = await loadModel(join(dir, 'model/encoder'));
+    // The engine's own forward pass is the reference for the layer mapping.
+    const { createVae } = await import('../../../src-main/training/model');
+    const vae = createVae({ spec: plan.spec, seed: 0, weights: store.getCheckpoint(run.id)!.weights });
+    const z = tf.tensor2d([[0.3, -0.7]]);
+    const x = tf.tensor2d(
+      floats(64, 3).map((v) => v + 0.5),
+      [1, 64],
+    );
+    const [mine, theirs, myMu, theirMu] = tf.tidy(() => [
+      (decoder.predict(z) as tf.Tensor).dataSync(),
+      vae.generate(z).dataSync(),
+      (encoder.predict(x) as tf.Tensor[])[0]!.dataSync(),
+      vae.encode(x).zMu.dataSync(),
+    ]);
+    expect(mine).toHaveLength(64);
+    Array.from(theirs).forEach((v, i) => expect(mine[i]).toBeCloseTo(v, 5));
+    Array.from(theirMu).forEach((v, i) => expect(myMu[i]).toBeCloseTo(v, 5));
+    tf.dispose([z, x]);
+    vae.dispose();
+    decoder.dispose();
+    encoder.dispose();
+  });
+
+  it('fails with io_error naming the folder when it cannot be written', async () => {
+    const { run } = trainedRun(hyperparams({ hidden: [8] }), 1);
+    writeFileSync(join(tmp.dir, 'not-a-folder'), 'x');
+    const dir = join(tmp.dir, 'not-a-folder', 'report');
+    const error = await exportReport({ store, runId: run.id, dir }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as StoreError).code).toBe('io_error');
+    expect((error as StoreError).message).toContain(dir);
+    expect((error as StoreError).message).toMatch(/ENOTDIR|EEXIST/);
+  });
+
+  it('fails with not_found for an unknown run or an epoch without a snapshot', async () => {
+    const { run } = trainedRun(hyperparams({ hidden: [8] }), 1);
+    const dir = join(tmp.dir, 'report');
+    await expect(exportReport({ store, runId: 'nope', dir })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(exportReport({ store, runId: run.id, dir, epoch: 7 })).rejects.toMatchObject({
+      code: 'not_found',
+      message: expect.stringContaining('epoch 7') as unknown,
+    });
+  });
+});

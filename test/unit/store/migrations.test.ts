@@ -1,0 +1,149 @@
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { migrate, schemaVersion } from '../../../src-main/store/migrate';
+import { latestVersion, migrations } from '../../../src-main/store/migrations';
+import { openStore } from '../../../src-main/store';
+import { hyperparams, tempDir } from './fixtures';
+
+/**
+ * One test per migration: each upgrades a database of the previous version
+ * that holds data, then checks the data survived and the change is there.
+ */
+
+let tmp: ReturnType<typeof tempDir>;
+let file: string;
+beforeEach(() => {
+  tmp = tempDir();
+  file = join(tmp.dir, 'runs.db');
+});
+afterEach(() => tmp.cleanup());
+
+function tables(db: Database.Database): string[] {
+  return db
+    .prepare<[], string>("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+    .pluck()
+    .all();
+}
+
+function indexes(db: Database.Database): string[] {
+  return db
+    .prepare<[], string>(
+      "SELECT name FROM sqlite_schema WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+    )
+    .pluck()
+    .all();
+}
+
+/** A run row as version 1 of the schema stores it. */
+function insertV1Run(db: Database.Database, id: string): void {
+  const hp = hyperparams();
+  db.prepare(
+    `INSERT INTO runs (id, name, status, created_at, hyperparams, dataset, dataset_hash, arch, latent_dim, epochs,
+       batch_size, learning_rate, beta, seed, app_version, notes, epochs_done, last_test_loss)
+     VALUES (?, ?, 'completed', '2025-01-01T00:00:00.000Z', ?, 'mnist', 'h1', 'mlp', 2, 10, 64, 0.001, 1, 42,
+       '0.0.1', 'old notes', 1, 150.5)`,
+  ).run(id, `run ${id}`, JSON.stringify(hp));
+  db.prepare(
+    `INSERT INTO epoch_metrics (run_id, epoch, train_loss, train_recon, train_kl, test_loss, test_recon, test_kl,
+       beta, seconds, samples_per_second) VALUES (?, 1, 160, 150, 10, 150.5, 141, 9.5, 1, 16, 3700)`,
+  ).run(id);
+  const f32 = (v: number) => Buffer.from(Float32Array.of(v).buffer);
+  db.prepare(
+    'INSERT INTO batch_metrics (run_id, first_step, epoch, count, steps, loss, recon, kl) VALUES (?, 1, 1, 1, ?, ?, ?, ?)',
+  ).run(id, Buffer.from(Int32Array.of(1).buffer), f32(500), f32(490), f32(10));
+}
+
+describe('migrations', () => {
+  it('are numbered 1..n in order', () => {
+    expect(migrations.map((m) => m.version)).toEqual(migrations.map((_, i) => i + 1));
+    expect(latestVersion).toBe(migrations.length);
+    expect(latestVersion).toBeGreaterThanOrEqual(2);
+  });
+
+  it('0001-initial-schema: creates every table on an empty database and records version 1', () => {
+    const db = new Database(file);
+    db.pragma('foreign_keys = ON');
+    expect(schemaVersion(db)).toBe(0);
+    expect(migrate(db, { target: 1 })).toEqual([1]);
+    expect(schemaVersion(db)).toBe(1);
+    expect(tables(db)).toEqual(
+      [
+        'batch_metrics',
+        'checkpoints',
+        'datasets',
+        'decoder_weights',
+        'epoch_metrics',
+        'runs',
+        'snapshots',
+      ].sort(),
+    );
+    insertV1Run(db, 'a');
+    // Cascade is part of the schema: deleting the run removes its metrics.
+    db.prepare("DELETE FROM runs WHERE id = 'a'").run();
+    expect(db.prepare('SELECT count(*) FROM epoch_metrics').pluck().get()).toBe(0);
+    db.close();
+  });
+
+  it('0002-run-tags-and-list-indexes: upgrades a version-1 database holding runs', () => {
+    const db = new Database(file);
+    migrate(db, { target: 1 });
+    insertV1Run(db, 'a');
+    insertV1Run(db, 'b');
+    expect(indexes(db)).not.toContain('runs_by_status');
+    db.close();
+
+    // Opening with the store applies 0002 and reads the old rows through the new schema.
+    const store = openStore({ path: file, appVersion: '0.1.0' });
+    const runs = store.listRuns({ sort: 'name' });
+    expect(runs.map((r) => [r.id, r.name, r.notes, r.tags, r.epochsDone, r.lastTest?.loss])).toEqual([
+      ['a', 'run a', 'old notes', [], 1, 150.5],
+      ['b', 'run b', 'old notes', [], 1, 150.5],
+    ]);
+    expect(store.getRun('a').batches).toEqual([[1, 500, 490, 10]]);
+    store.updateRun({ runId: 'a', tags: ['baseline'] });
+    expect(store.listRuns({ text: 'baseline' }).map((r) => r.id)).toEqual(['a']);
+    store.close();
+
+    const after = new Database(file, { readonly: true });
+    expect(schemaVersion(after)).toBe(2);
+    expect(indexes(after)).toEqual(
+      expect.arrayContaining(['runs_by_created', 'runs_by_dataset', 'runs_by_status', 'runs_by_test_loss']),
+    );
+    // The list's status filter is answered from the new index, not a table scan.
+    const plan = after
+      .prepare<[], { detail: string }>("EXPLAIN QUERY PLAN SELECT id FROM runs WHERE status = 'running'")
+      .all()
+      .map((r) => r.detail)
+      .join(' ');
+    expect(plan).toMatch(/runs_by_status/);
+    after.close();
+  });
+
+  it('rolls a failing migration back whole and leaves the version unchanged', () => {
+    const db = new Database(file);
+    migrate(db, { target: 1 });
+    const broken = [
+      ...migrations.slice(0, 1),
+      {
+        version: 2,
+        name: 'broken',
+        up(conn: Database.Database) {
+          conn.exec('CREATE TABLE half_done (x)');
+          conn.exec('SELECT * FROM no_such_table');
+        },
+      },
+    ];
+    expect(() => migrate(db, { migrations: broken })).toThrow(/no_such_table/);
+    expect(schemaVersion(db)).toBe(1);
+    expect(tables(db)).not.toContain('half_done');
+    db.close();
+  });
+
+  it('is idempotent: a second run applies nothing', () => {
+    const db = new Database(file);
+    expect(migrate(db)).toEqual(migrations.map((m) => m.version));
+    expect(migrate(db)).toEqual([]);
+    db.close();
+  });
+});
