@@ -15,6 +15,7 @@ require(cli)
   .main(process.argv.slice(2), {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
+    isTty: process.stderr.isTTY,
   })
   .then(
     (code) => {

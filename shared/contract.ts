@@ -32,6 +32,8 @@ export interface AppInfo {
   arch: string;
   /** Which shell serves this client. */
   shell: 'electron' | 'browser' | 'in-process';
+  /** Things the user must know that happened at start-up (e.g. a database moved aside). */
+  notices: Notice[];
 }
 
 /** A dataset the engine can train on. */
@@ -96,7 +98,7 @@ export interface Commands {
   /** Asks a queued or running run to stop; takes effect within one batch. */
   'runs:stop': { arg: { runId: string }; result: RunSummary };
   /** Continues a stopped, interrupted or failed run from its last checkpoint. */
-  'runs:resume': { arg: { runId: string; epochs?: number }; result: RunSummary };
+  'runs:resume': { arg: { runId: string }; result: RunSummary };
   'runs:list': {
     arg: {
       status?: RunStatus[];
@@ -144,6 +146,8 @@ export interface Events {
   'run:epoch': { runId: string; metrics: EpochMetrics };
   /** A run changed status (queued → running → completed/stopped/failed/diverged). */
   'run:status': { run: RunSummary };
+  /** Progress of a dataset import (images decoded so far). */
+  'dataset:progress': { name: string; done: number; total: number };
 }
 
 export type CommandName = keyof Commands;
@@ -179,7 +183,7 @@ export const commandNames = names<Commands>()([
 ]);
 
 /** Every event name, at run time. */
-export const eventNames = names<Events>()(['app:notice', 'run:progress', 'run:epoch', 'run:status']);
+export const eventNames = names<Events>()(['app:notice', 'run:progress', 'run:epoch', 'run:status', 'dataset:progress']);
 
 /** True when `name` is a command of the contract. */
 export function isCommandName(name: unknown): name is CommandName {

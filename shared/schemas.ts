@@ -51,12 +51,7 @@ export const commandArgSchemas = {
     })
     .strict(),
   'runs:stop': z.object({ runId }).strict(),
-  'runs:resume': z
-    .object({
-      runId,
-      epochs: z.number().int().min(1).max(1000, { error: 'epochs must be from 1 to 1000.' }).optional(),
-    })
-    .strict(),
+  'runs:resume': z.object({ runId }).strict(),
   'runs:list': z
     .object({
       status: z.array(z.enum(runStatuses)).optional(),

@@ -1,45 +1,51 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { datasetsCommand } from './commands/datasets';
+import { CliFailure, parse, UsageError, type CliIo } from './commands/common';
+import { runsCommand } from './commands/runs';
+import { trainCommand } from './commands/train';
 import { AppError } from './core/app-error';
-import { resolveDataDir } from './platform/paths';
 import { appVersion } from './platform/package-info';
+import { resolveDataDir } from './platform/paths';
 import { serve } from './serve';
 
-/** Bad arguments or input: one line on stderr, exit code 2. */
-export class UsageError extends Error {}
-
-export interface CliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
+export { UsageError } from './commands/common';
 
 const help = `VAE Studio — train and explore Variational Autoencoders.
 
 Usage: vae-studio <command> [options]
 
 Commands:
+  train                 Train a VAE; a progress bar on stderr, --json prints the result on stdout
+      --preset P          keras-blog (default) | pytorch-example | keras-conv
+      --dataset NAME      mnist (default) or an imported dataset
+      --arch A            mlp | conv
+      --latent-dim N      --hidden 256[,128…]   --epochs N   --batch-size N
+      --lr X              --beta X   --kl-warmup N   --seed N
+      --train-limit N     --test-limit N   (use only the first N images)
+      --backend B         auto (default) | tensorflow | wasm | cpu
+      --name TEXT         a name for the run
+  runs list             List runs [--status S] [--dataset D] [--text T] [--limit N]
+  runs show ID          A run's hyperparameters and per-epoch losses
+  runs resume ID        Continue a stopped or interrupted run from its last checkpoint
+  runs export ID        Write the report folder: --out DIR [--epoch N]
+  runs delete ID        Delete a run and everything it owns
+  datasets list         Datasets available for training
+  datasets import       --idx DIR|FILES… --name NAME
+                        --folder DIR --name NAME [--size 28] [--channels 1|3]
   serve                 Browser mode: the app over HTTP on this machine
       --port N            port to listen on (default 6150, else any free port; 0 = any)
       --host H            interface to bind (default 127.0.0.1; anything else exposes the app)
-      --data-dir D        data folder (default: the desktop app's; env VAE_STUDIO_DATA_DIR)
       --allow-origin O    also accept pages served from origin O (e.g. a dev server)
   help                  Show this help
   version               Print the version
 
-Options for every command:
+Options of every command that uses data:
+  --data-dir D          data folder (default: the desktop app's; env VAE_STUDIO_DATA_DIR)
+  --db PATH             database file (default: D/vae-studio.db; env VAE_STUDIO_DB)
+  --json                machine-readable output on stdout
   -h, --help            Show this help
-  -v, --version         Print the version
 
 Exit codes: 0 success, 2 bad arguments or input, 1 anything else.
 `;
-
-/** parseArgs, with its errors turned into one usage line. */
-export function parse<const T extends ParseArgsConfig>(config: T) {
-  try {
-    return parseArgs(config);
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message.split('\n')[0]} (see vae-studio --help)`);
-  }
-}
 
 function portOf(value: string | undefined): number | null {
   if (value === undefined) return null;
@@ -58,6 +64,7 @@ async function serveCommand(args: string[], io: CliIo): Promise<number> {
       port: { type: 'string' },
       host: { type: 'string' },
       'data-dir': { type: 'string' },
+      db: { type: 'string' },
       'allow-origin': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
@@ -72,6 +79,7 @@ async function serveCommand(args: string[], io: CliIo): Promise<number> {
   try {
     server = await serve({
       dataDir,
+      ...(values.db ? { dbPath: values.db } : {}),
       host,
       port: portOf(values.port),
       extraOrigins: values['allow-origin'] ?? [],
@@ -80,23 +88,23 @@ async function serveCommand(args: string[], io: CliIo): Promise<number> {
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE')
-      throw new UsageError(
-        `Port ${values.port ?? ''} is in use; choose another with --port (0 = any free port).`,
-      );
-    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+    if (code === 'EADDRINUSE') {
+      throw new UsageError(`Port ${values.port ?? ''} is in use; choose another with --port (0 = any free port).`);
+    }
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
       throw new UsageError(`Cannot listen on host "${host}": no such interface here.`);
+    }
     throw error;
   }
   if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
     io.stderr(`Warning: listening on ${host}; anyone who can reach it and has the token can use the app.\n`);
   }
+  for (const notice of server.notices) io.stderr(`${notice.level}: ${notice.message}\n`);
   io.stdout(`VAE Studio is serving at ${server.url}\n`);
   io.stdout(`Data folder: ${dataDir}\n`);
   await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
   });
   await server.close();
   return 0;
@@ -120,6 +128,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return 0;
       case 'serve':
         return await serveCommand(rest, io);
+      case 'train':
+        return await trainCommand(rest, io, help);
+      case 'runs':
+        return await runsCommand(rest, io, help);
+      case 'datasets':
+        return await datasetsCommand(rest, io, help);
       default:
         throw new UsageError(`Unknown command "${command}"; run vae-studio --help for the list.`);
     }
@@ -128,11 +142,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       io.stderr(`vae-studio: ${error.message}\n`);
       return 2;
     }
-    if (error instanceof AppError && (error.code === 'invalid_argument' || error.code === 'invalid_input')) {
-      io.stderr(`vae-studio: ${error.message}\n`);
-      return 2;
-    }
-    if (error instanceof AppError) {
+    if (error instanceof CliFailure || error instanceof AppError) {
       io.stderr(`vae-studio: ${error.message}\n`);
       return 1;
     }
@@ -146,6 +156,7 @@ if (require.main === module) {
   main(process.argv.slice(2), {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
+    isTty: process.stderr.isTTY,
   }).then(
     (code) => {
       process.exitCode = code;

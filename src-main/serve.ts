@@ -1,3 +1,4 @@
+import type { Notice } from '../shared/contract';
 import { createCore } from './core/core';
 import { rendererDir } from './platform/package-info';
 import { startBrowserServer, type BrowserServer } from './transports/browser-server';
@@ -7,6 +8,7 @@ export const defaultPort = 6150;
 
 export interface ServeOptions {
   dataDir: string;
+  dbPath?: string;
   host: string;
   /** null: try {@link defaultPort}, then any free port. */
   port: number | null;
@@ -15,8 +17,12 @@ export interface ServeOptions {
 }
 
 /** Starts browser mode over a fresh core; resolves once it listens. */
-export async function serve(options: ServeOptions): Promise<BrowserServer> {
-  const core = createCore({ dataDir: options.dataDir, shell: 'browser' });
+export async function serve(options: ServeOptions): Promise<BrowserServer & { notices: Notice[] }> {
+  const core = createCore({
+    dataDir: options.dataDir,
+    ...(options.dbPath ? { dbPath: options.dbPath } : {}),
+    shell: 'browser',
+  });
   const start = (port: number) =>
     startBrowserServer({
       core,
@@ -40,6 +46,7 @@ export async function serve(options: ServeOptions): Promise<BrowserServer> {
   }
   return {
     ...server,
+    notices: core.notices,
     close: async () => {
       await server.close();
       await core.close();

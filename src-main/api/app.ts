@@ -1,13 +1,14 @@
 import * as os from 'node:os';
-import type { AppInfo } from '../../shared/contract';
+import type { AppInfo, Notice } from '../../shared/contract';
 import type { HandlerTable } from '../core/dispatcher';
-import { probeBackends } from '../platform/backends';
+import { probeBackends } from '../training/backend-probe';
 import { productName } from '../platform/paths';
 
 export interface AppHandlerContext {
   version: string;
   dataDir: string;
   shell: AppInfo['shell'];
+  notices: readonly Notice[];
 }
 
 /** `app:*` commands. */
@@ -21,6 +22,7 @@ export function appHandlers(ctx: AppHandlerContext): Pick<HandlerTable, 'app:inf
       platform: `${os.type()} ${os.release()}`,
       arch: process.arch,
       shell: ctx.shell,
+      notices: [...ctx.notices],
     }),
   };
 }

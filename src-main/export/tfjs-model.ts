@@ -44,6 +44,8 @@ let loaded: Promise<{ tf: Tf; tfl: Tfl }> | null = null;
 export function loadTfjs(): Promise<{ tf: Tf; tfl: Tfl }> {
   loaded ??= (async () => {
     const tf = await import('@tensorflow/tfjs-core');
+    // Production mode also silences the cpu backend's "install tfjs-node" banner, which would land in CLI output.
+    tf.enableProdMode();
     await import('@tensorflow/tfjs-backend-cpu');
     const tfl = await import('@tensorflow/tfjs-layers');
     await tf.ready();

@@ -1,14 +1,23 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { DENSE, runDense } from './kernels/dense';
+import { registerFastKernels } from './kernels/index';
+
+export { FusedAdamOptimizer, createAdam } from './kernels/adam';
 
 /** Activation of a dense layer. */
 export type Activation = 'linear' | 'relu' | 'sigmoid';
 
-/**
- * y = activation(x·W + b). Every dense layer of the engine goes through here so
- * that a faster path (e.g. a custom gradient that avoids wasm's slow transposed
- * matMul) can be swapped in at one place and checked against the plain ops.
- */
-export function dense(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, activation: Activation): tf.Tensor2D {
+// Our kernels must be in the registry before the engine checks which kernels a
+// backend has; registering costs nothing and needs no initialised backend.
+registerFastKernels();
+
+/** y = activation(x·W + b) with plain tfjs ops: the reference the fast path is tested against. */
+export function densePlain(
+  x: tf.Tensor2D,
+  w: tf.Tensor2D,
+  b: tf.Tensor1D,
+  activation: Activation,
+): tf.Tensor2D {
   return tf.tidy(() => {
     const y = tf.add(tf.matMul(x, w), b) as tf.Tensor2D;
     switch (activation) {
@@ -20,4 +29,26 @@ export function dense(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, activation
         return y;
     }
   });
+}
+
+/**
+ * y = activation(x·W + b). Every dense layer of the engine goes through here.
+ * On backends with our kernels (wasm, cpu) it is one fused kernel whose
+ * gradient avoids wasm's slow transposed matMul and computes ∂x, ∂W, ∂b only
+ * when needed; elsewhere (tfjs-node, which has fast kernels of its own) it is
+ * the plain ops. Both compute the same function (test/unit/ops).
+ */
+export function dense(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, activation: Activation): tf.Tensor2D {
+  if (
+    x.dtype === 'float32' &&
+    w.dtype === 'float32' &&
+    b.dtype === 'float32' &&
+    x.rank === 2 &&
+    w.rank === 2 &&
+    b.rank === 1 &&
+    tf.getKernel(DENSE, tf.getBackend()) !== undefined
+  ) {
+    return runDense(x, w, b, activation);
+  }
+  return densePlain(x, w, b, activation);
 }

@@ -1,11 +1,21 @@
 import { describe, expect, it, vi } from 'vitest';
 import { AppError } from '../../../src-main/core/app-error';
 import { createDispatcher, type HandlerTable } from '../../../src-main/core/dispatcher';
-import { pendingHandlers } from '../../../src-main/api/pending';
+import { commandNames } from '../../../shared/contract';
+
+// Only app:info is under test; every other command answers as a bug would.
+const others = Object.fromEntries(
+  commandNames.map((name) => [
+    name,
+    () => {
+      throw new Error('not under test');
+    },
+  ]),
+) as unknown as HandlerTable;
 
 function dispatcherWith(info: HandlerTable['app:info']) {
   const logError = vi.fn();
-  const dispatch = createDispatcher({ handlers: { 'app:info': info, ...pendingHandlers() }, logError });
+  const dispatch = createDispatcher({ handlers: { ...others, 'app:info': info }, logError });
   return { dispatch, logError };
 }
 
@@ -17,6 +27,7 @@ const info = {
   platform: 'Linux',
   arch: 'x64',
   shell: 'in-process' as const,
+  notices: [],
 };
 
 describe('dispatcher', () => {

@@ -1,0 +1,40 @@
+import type { HandlerTable } from '../core/dispatcher';
+import type { RunService } from '../core/run-service';
+import { exportReport } from '../export';
+import type { RunStore } from '../store';
+
+type RunCommands =
+  | 'runs:start'
+  | 'runs:stop'
+  | 'runs:resume'
+  | 'runs:list'
+  | 'runs:get'
+  | 'runs:snapshot'
+  | 'runs:decode'
+  | 'runs:update'
+  | 'runs:delete'
+  | 'runs:compare'
+  | 'runs:export';
+
+/** `runs:*` commands: lifecycle through the run service, reads straight from the store. */
+export function runHandlers({ runs, store }: { runs: RunService; store: RunStore }): Pick<HandlerTable, RunCommands> {
+  return {
+    'runs:start': (arg) => runs.start(arg),
+    'runs:stop': ({ runId }) => runs.stop(runId),
+    'runs:resume': ({ runId }) => runs.resume(runId),
+    'runs:list': (arg) => store.listRuns(arg),
+    'runs:get': ({ runId }) => store.getRun(runId),
+    'runs:snapshot': ({ runId, epoch }) => store.getSnapshot(runId, epoch),
+    'runs:decode': (arg) => runs.decode(arg),
+    'runs:update': (arg) => store.updateRun(arg),
+    'runs:delete': ({ runId }) => {
+      runs.delete(runId);
+      return { deleted: true as const };
+    },
+    'runs:compare': ({ runIds }) => store.compareRuns(runIds),
+    'runs:export': async ({ runId, dir, epoch }) => {
+      const report = await exportReport({ store, runId, dir, ...(epoch !== undefined ? { epoch } : {}) });
+      return { dir: report.dir, files: report.files };
+    },
+  };
+}

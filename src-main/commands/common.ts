@@ -1,0 +1,98 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ErrorCode, Result } from '../../shared/result';
+import { createCore, type Core } from '../core/core';
+import { resolveDataDir } from '../platform/paths';
+
+/** Bad arguments or input: one line on stderr, exit code 2. */
+export class UsageError extends Error {}
+
+/** Anything else that went wrong, said in one line: exit code 1. */
+export class CliFailure extends Error {}
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Whether stderr is a terminal (progress bars redraw in place there). */
+  isTty?: boolean;
+}
+
+/** parseArgs, with its errors turned into one usage line. */
+export function parse<const T extends ParseArgsConfig>(config: T) {
+  try {
+    return parseArgs(config);
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message.split('\n')[0]} (see vae-studio --help)`);
+  }
+}
+
+/** Options every data-touching command takes. */
+export const dataOptions = {
+  'data-dir': { type: 'string' },
+  db: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Error codes that mean the user's input was at fault (exit 2); the rest exit 1. */
+const inputCodes: readonly ErrorCode[] = ['invalid_argument', 'invalid_input', 'not_found', 'conflict'];
+
+/** The value of a command's Result, or the error as a CLI error with its exit code. */
+export function unwrap<T>(result: Result<T>): T {
+  if (result.ok) return result.value;
+  const { code, message } = result.error;
+  throw inputCodes.includes(code) ? new UsageError(message) : new CliFailure(message);
+}
+
+/** Opens the core on the data folder the flags name. */
+export function openCore(values: { 'data-dir'?: string | undefined; db?: string | undefined }, io: CliIo): Core {
+  let core: Core;
+  try {
+    core = createCore({
+      dataDir: resolveDataDir(values['data-dir']),
+      ...(values.db ? { dbPath: values.db } : {}),
+      shell: 'in-process',
+      logError: (message, error) => {
+        if (process.env.VAE_STUDIO_DEBUG) console.error(message, error);
+      },
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new CliFailure(message);
+  }
+  for (const notice of core.notices) io.stderr(`${notice.level}: ${notice.message}\n`);
+  return core;
+}
+
+/** Runs `body` with a core and always closes it. */
+export async function withCore<T>(
+  values: { 'data-dir'?: string | undefined; db?: string | undefined },
+  io: CliIo,
+  body: (core: Core) => Promise<T>,
+): Promise<T> {
+  const core = openCore(values, io);
+  try {
+    return await body(core);
+  } finally {
+    await core.close();
+  }
+}
+
+/** Parses a flag as an integer or a number, naming the flag when it is neither. */
+export function numberFlag(flag: string, value: string | undefined, kind: 'int' | 'float'): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || (kind === 'int' && !Number.isInteger(n))) {
+    throw new UsageError(`--${flag} must be ${kind === 'int' ? 'an integer' : 'a number'}, not "${value}".`);
+  }
+  return n;
+}
+
+/** `h:mm:ss` or `m:ss`. */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '--:--';
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const rest = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${rest}` : `${m}:${rest}`;
+}

@@ -1,0 +1,117 @@
+import * as path from 'node:path';
+import { runStatuses, type RunStatus, type RunSummary } from '../../shared/run';
+import { createInProcessApi } from '../transports/in-process';
+import { dataOptions, numberFlag, parse, unwrap, UsageError, withCore, type CliIo } from './common';
+import { resumeCommand } from './train';
+
+function table(runs: RunSummary[]): string {
+  const rows = runs.map((r) => [
+    r.id,
+    r.status,
+    r.hyperparams.dataset,
+    `${r.hyperparams.arch} z${r.hyperparams.latentDim}`,
+    `${r.epochsDone}/${r.hyperparams.epochs}`,
+    r.lastTest ? r.lastTest.loss.toFixed(2) : '-',
+    r.createdAt.slice(0, 19).replace('T', ' '),
+    r.name,
+  ]);
+  const header = ['ID', 'STATUS', 'DATASET', 'MODEL', 'EPOCHS', 'TEST LOSS', 'CREATED', 'NAME'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n') + '\n';
+}
+
+/** `vae-studio runs list|show|delete|export|resume`. */
+export async function runsCommand(args: string[], io: CliIo, help: string): Promise<number> {
+  const [sub, ...rest] = args;
+  const { values, positionals } = parse({
+    args: rest,
+    strict: true,
+    allowPositionals: true,
+    options: {
+      ...dataOptions,
+      status: { type: 'string', multiple: true },
+      dataset: { type: 'string' },
+      text: { type: 'string' },
+      limit: { type: 'string' },
+      out: { type: 'string' },
+      epoch: { type: 'string' },
+    },
+  });
+  if (values.help || sub === undefined) {
+    io.stdout(help);
+    return sub === undefined && !values.help ? 2 : 0;
+  }
+  const runId = () => {
+    const id = positionals[0];
+    if (!id) throw new UsageError(`runs ${sub} needs a run id (see vae-studio runs list).`);
+    return id;
+  };
+  if (sub === 'resume') return resumeCommand({ runId: runId(), values }, io);
+  return withCore(values, io, async (core) => {
+    const api = createInProcessApi(core);
+    try {
+      switch (sub) {
+        case 'list': {
+          for (const s of values.status ?? []) {
+            if (!(runStatuses as readonly string[]).includes(s)) {
+              throw new UsageError(`--status must be one of ${runStatuses.join(', ')}, not "${s}".`);
+            }
+          }
+          const limit = numberFlag('limit', values.limit, 'int');
+          const runs = unwrap(
+            await api.call['runs:list']({
+              ...(values.status ? { status: values.status as RunStatus[] } : {}),
+              ...(values.dataset ? { dataset: values.dataset } : {}),
+              ...(values.text ? { text: values.text } : {}),
+              ...(limit !== undefined ? { limit } : {}),
+            }),
+          );
+          io.stdout(values.json ? `${JSON.stringify(runs)}\n` : runs.length ? table(runs) : 'No runs yet.\n');
+          return 0;
+        }
+        case 'show': {
+          const run = unwrap(await api.call['runs:get']({ runId: runId() }));
+          if (values.json) {
+            io.stdout(`${JSON.stringify(run)}\n`);
+          } else {
+            io.stdout(table([run]));
+            io.stdout(`\nhyperparameters: ${JSON.stringify(run.hyperparams)}\n`);
+            io.stdout(`backend: ${run.backend ?? '-'} (${run.device ?? '-'})\n`);
+            if (run.statusMessage) io.stdout(`message: ${run.statusMessage}\n`);
+            for (const e of run.epochs) {
+              io.stdout(
+                `epoch ${e.epoch}: train ${e.train.loss.toFixed(2)}  test ${e.test.loss.toFixed(2)} ` +
+                  `(recon ${e.test.recon.toFixed(2)}, KL ${e.test.kl.toFixed(2)})  ${e.seconds.toFixed(1)} s\n`,
+              );
+            }
+          }
+          return 0;
+        }
+        case 'delete': {
+          unwrap(await api.call['runs:delete']({ runId: runId() }));
+          io.stderr(`Deleted run ${runId()}.\n`);
+          return 0;
+        }
+        case 'export': {
+          if (!values.out) throw new UsageError('runs export needs --out DIR, the folder to write the report into.');
+          const epoch = numberFlag('epoch', values.epoch, 'int');
+          const report = unwrap(
+            await api.call['runs:export']({
+              runId: runId(),
+              dir: path.resolve(values.out),
+              ...(epoch !== undefined ? { epoch } : {}),
+            }),
+          );
+          if (values.json) io.stdout(`${JSON.stringify(report)}\n`);
+          else io.stdout(`Wrote ${report.files.length} files to ${report.dir}\n`);
+          return 0;
+        }
+        default:
+          throw new UsageError(`Unknown runs command "${sub}"; use list, show, delete, export or resume.`);
+      }
+    } finally {
+      api.close();
+    }
+  });
+}

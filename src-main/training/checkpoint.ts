@@ -1,0 +1,60 @@
+import type { ModelSpec } from './model-spec';
+
+/**
+ * A checkpoint as plain data: it crosses the worker boundary (its buffers are
+ * transferred, not copied), is stored by the run service, and is read by
+ * decode.ts and model export in the main process. No tfjs here.
+ */
+
+/** One named array; `data.length` is the product of `shape`. */
+export interface NamedArray {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+/** The state after a finished epoch, enough to continue the same training curve. */
+export interface Checkpoint {
+  /** Format of this object, for stored checkpoints read by a later version. */
+  format: 1;
+  /** The last finished epoch (1-based); training resumes at `epoch + 1`. */
+  epoch: number;
+  /** The model these weights belong to. */
+  spec: ModelSpec;
+  /** Every weight, named as in model-spec.ts (`enc/dense0/kernel`, …), in plan order. */
+  weights: NamedArray[];
+  /**
+   * Adam's state: `iterations` (shape [], the number of steps taken), then for
+   * each weight `${name}/m` and `${name}/v` (first and second moments), all
+   * m's first in plan order, then all v's, as tfjs' Adam lays them out.
+   */
+  optimizer: NamedArray[];
+}
+
+/** Name of the optimizer entry that holds Adam's step count. */
+export const iterationsName = 'iterations';
+
+/**
+ * The buffers of these arrays that can be transferred, each once: only those
+ * an array spans whole. A view into a larger buffer (a Node Buffer's pool, a
+ * dataset file) is left to be copied, since transferring would detach the rest.
+ */
+export function ownedBuffers(arrays: readonly ArrayBufferView[]): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>();
+  for (const array of arrays) {
+    const { buffer } = array;
+    if (buffer instanceof ArrayBuffer && array.byteOffset === 0 && array.byteLength === buffer.byteLength)
+      buffers.add(buffer);
+  }
+  return [...buffers];
+}
+
+/** The buffers of a checkpoint for a postMessage transfer list. */
+export function checkpointBuffers(checkpoint: Checkpoint): ArrayBuffer[] {
+  return ownedBuffers([...checkpoint.weights, ...checkpoint.optimizer].map((array) => array.data));
+}
+
+/** The weights of a checkpoint by name. */
+export function weightMap(weights: readonly NamedArray[]): Map<string, NamedArray> {
+  return new Map(weights.map((w) => [w.name, w]));
+}

@@ -1,0 +1,216 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { type TensorInfo, type WasmBackendLike } from './backend-access';
+import { type WasmGemm, gemmFor } from './gemm';
+
+/**
+ * Convolution gradients for tfjs' wasm backend, as im2col + our SIMD gemm:
+ *
+ *   Conv2DBackpropFilter (missing in wasm 4.22: the conv model could not train)
+ *     dW [KH·KW·Cin, Cout] = im2col(x)ᵀ · dy
+ *   Conv2DBackpropInput (wasm 4.22's is a naive loop, ~0.2–0.4 s a layer at batch 128;
+ *   it is also conv2dTranspose's forward pass)
+ *     dx = col2im(dy · Wᵀ)
+ *
+ * im2col and col2im are a gather and a scatter-add of Cin-float rows with a
+ * table of offsets built once per geometry. The batch is processed in chunks
+ * so that the column matrix stays under ~16 MB. NHWC, dilation 1 (what the
+ * app's models use); anything else goes to the built-in kernel or throws.
+ */
+
+interface Geometry {
+  batch: number;
+  inH: number;
+  inW: number;
+  inC: number;
+  outH: number;
+  outW: number;
+  outC: number;
+  kH: number;
+  kW: number;
+  strideH: number;
+  strideW: number;
+  padTop: number;
+  padLeft: number;
+}
+
+let maxColsFloats = 4 << 20;
+
+/** Sets the column-matrix budget (floats) per chunk; for tests of the chunking. Returns the previous one. */
+export function setConvChunkFloats(floats: number): number {
+  const previous = maxColsFloats;
+  maxColsFloats = Math.max(1, Math.floor(floats));
+  return previous;
+}
+
+function geometry(convInfo: tf.backend_util.Conv2DInfo): Geometry {
+  if (convInfo.dataFormat !== 'channelsLast') throw new Error('only NHWC convolutions are supported here');
+  if (convInfo.dilationHeight !== 1 || convInfo.dilationWidth !== 1) throw new Error('only dilation 1 is supported here');
+  return {
+    batch: convInfo.batchSize,
+    inH: convInfo.inHeight,
+    inW: convInfo.inWidth,
+    inC: convInfo.inChannels,
+    outH: convInfo.outHeight,
+    outW: convInfo.outWidth,
+    outC: convInfo.outChannels,
+    kH: convInfo.filterHeight,
+    kW: convInfo.filterWidth,
+    strideH: convInfo.strideHeight,
+    strideW: convInfo.strideWidth,
+    padTop: convInfo.padInfo.top,
+    padLeft: convInfo.padInfo.left,
+  };
+}
+
+/** Images per chunk so that the column matrix stays under the budget. */
+function chunkSize(g: Geometry): number {
+  const perImage = g.outH * g.outW * g.kH * g.kW * g.inC;
+  return Math.max(1, Math.min(g.batch, Math.floor(maxColsFloats / Math.max(perImage, 1))));
+}
+
+/** Offset tables on the heap, per kernel module and geometry (they are small and reused every step). */
+const tables = new WeakMap<WasmGemm, Map<string, number>>();
+
+/**
+ * Heap address of an Int32 table: for each output pixel of `images` images
+ * (n, oh, ow) and tap (kh, kw), the byte offset of input pixel
+ * (n, oh·sh + kh − padTop, ow·sw + kw − padLeft, 0) from the chunk's base, or −1 (padding).
+ */
+function tableFor(k: WasmGemm, g: Geometry, images: number): number {
+  let byGeometry = tables.get(k);
+  if (!byGeometry) {
+    byGeometry = new Map();
+    tables.set(k, byGeometry);
+  }
+  const key = [images, g.inH, g.inW, g.inC, g.outH, g.outW, g.kH, g.kW, g.strideH, g.strideW, g.padTop, g.padLeft].join(',');
+  const cached = byGeometry.get(key);
+  if (cached !== undefined) return cached;
+  const rows = images * g.outH * g.outW * g.kH * g.kW;
+  const ptr = k.malloc(rows * 4);
+  const t = k.heapI32;
+  let r = ptr >> 2;
+  for (let n = 0; n < images; n++) {
+    for (let oh = 0; oh < g.outH; oh++) {
+      for (let ow = 0; ow < g.outW; ow++) {
+        for (let kh = 0; kh < g.kH; kh++) {
+          const ih = oh * g.strideH + kh - g.padTop;
+          for (let kw = 0; kw < g.kW; kw++) {
+            const iw = ow * g.strideW + kw - g.padLeft;
+            t[r++] = ih < 0 || ih >= g.inH || iw < 0 || iw >= g.inW ? -1 : (((n * g.inH + ih) * g.inW + iw) * g.inC) * 4;
+          }
+        }
+      }
+    }
+  }
+  byGeometry.set(key, ptr);
+  return ptr;
+}
+
+function wasmParts(backend: tf.KernelBackend): { be: WasmBackendLike; k: WasmGemm; ptr: (info: TensorInfo) => number } {
+  const be = backend as unknown as WasmBackendLike;
+  const k = gemmFor(be.wasm);
+  const ptr = (info: TensorInfo): number => {
+    const data = be.dataIdMap.get(info.dataId);
+    if (!data) throw new Error('tensor data is not on the wasm backend');
+    return data.memoryOffset;
+  };
+  return { be, k, ptr };
+}
+
+/** dW = im2col(x)ᵀ·dy, accumulated over batch chunks, into the heap at `out`. */
+export function convBackpropFilterWasm(k: WasmGemm, g: Geometry, x: number, dy: number, out: number): void {
+  const taps = g.kH * g.kW;
+  const K = taps * g.inC;
+  const nb = chunkSize(g);
+  const pixelsPerImage = g.outH * g.outW;
+  for (let n0 = 0; n0 < g.batch; n0 += nb) {
+    const images = Math.min(nb, g.batch - n0);
+    const M = images * pixelsPerImage;
+    const cols = k.malloc(M * K * 4);
+    try {
+      const table = tableFor(k, g, images);
+      k.gather(cols, x + n0 * g.inH * g.inW * g.inC * 4, table, M * taps, g.inC);
+      k.run({ a: cols, b: dy + n0 * pixelsPerImage * g.outC * 4, c: out, m: K, k: M, n: g.outC, transA: true, transB: false, accumulate: n0 > 0 });
+    } finally {
+      k.free(cols);
+    }
+  }
+}
+
+/** dx = col2im(dy·Wᵀ), into the heap at `out` (zeroed here). */
+export function convBackpropInputWasm(k: WasmGemm, g: Geometry, dy: number, filter: number, out: number): void {
+  const taps = g.kH * g.kW;
+  const K = taps * g.inC;
+  const nb = chunkSize(g);
+  const pixelsPerImage = g.outH * g.outW;
+  const outFloats = g.batch * g.inH * g.inW * g.inC;
+  k.heapF32.fill(0, out >> 2, (out >> 2) + outFloats);
+  for (let n0 = 0; n0 < g.batch; n0 += nb) {
+    const images = Math.min(nb, g.batch - n0);
+    const M = images * pixelsPerImage;
+    const cols = k.malloc(M * K * 4);
+    try {
+      const table = tableFor(k, g, images);
+      // W is stored [K, Cout]: op(B) = Wᵀ.
+      k.run({ a: dy + n0 * pixelsPerImage * g.outC * 4, b: filter, c: cols, m: M, k: g.outC, n: K, transA: false, transB: true, accumulate: false });
+      k.scatterAdd(out + n0 * g.inH * g.inW * g.inC * 4, cols, table, M * taps, g.inC);
+    } finally {
+      k.free(cols);
+    }
+  }
+}
+
+type ConvAttrs = {
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dataFormat: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+};
+
+function convInfoOf(xShape: number[], filterShape: number[], attrs: ConvAttrs): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    tf.backend_util.convertConv2DDataFormat(attrs.dataFormat),
+  );
+}
+
+function supported(attrs: ConvAttrs): boolean {
+  return attrs.dataFormat !== 'NCHW';
+}
+
+type Args<A> = { inputs: Record<string, TensorInfo>; backend: tf.KernelBackend; attrs: A };
+
+function backpropFilter(args: Args<ConvAttrs & { filterShape: number[] }>): TensorInfo {
+  const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
+  if (!supported(args.attrs)) throw new Error('Conv2DBackpropFilter on wasm supports NHWC only');
+  const { be, k, ptr } = wasmParts(args.backend);
+  const g = geometry(convInfoOf([...x.shape], args.attrs.filterShape, args.attrs));
+  const out = be.makeOutput([...args.attrs.filterShape], 'float32');
+  convBackpropFilterWasm(k, g, ptr(x), ptr(dy), ptr(out));
+  return out;
+}
+
+export function convKernelConfigs(builtinBackpropInput: tf.KernelConfig | undefined): tf.KernelConfig[] {
+  const backpropInput = (args: Args<ConvAttrs & { inputShape: number[] }>): TensorInfo => {
+    const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
+    if (!supported(args.attrs)) {
+      if (!builtinBackpropInput) throw new Error('Conv2DBackpropInput on wasm: NCHW is not supported');
+      return builtinBackpropInput.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as TensorInfo;
+    }
+    const { be, k, ptr } = wasmParts(args.backend);
+    const g = geometry(convInfoOf(args.attrs.inputShape, [...filter.shape], args.attrs));
+    const out = be.makeOutput([...args.attrs.inputShape], 'float32');
+    convBackpropInputWasm(k, g, ptr(dy), ptr(filter), ptr(out));
+    return out;
+  };
+  return [
+    { kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: backpropFilter as unknown as tf.KernelFunc },
+    { kernelName: 'Conv2DBackpropInput', backendName: 'wasm', kernelFunc: backpropInput as unknown as tf.KernelFunc },
+  ];
+}

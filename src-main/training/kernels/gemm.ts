@@ -1,0 +1,252 @@
+import { kernelsModuleBytes } from './wasm-gemm';
+
+/**
+ * Runs our SIMD gemm (wasm-gemm.ts) on the heap of a tfjs-backend-wasm module:
+ * C (+)= op(A)·op(B), every operand a float32 matrix at a heap address.
+ */
+
+/** The WebAssembly API (not in the ES lib that tsconfig.node.json uses). */
+interface WebAssemblyMemoryLike {
+  readonly buffer: ArrayBuffer;
+}
+interface WebAssemblyApi {
+  Memory: new (descriptor: { initial: number }) => WebAssemblyMemoryLike;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  validate(bytes: Uint8Array): boolean;
+}
+const WebAssembly = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
+
+/** What we use of the Emscripten module behind tfjs-backend-wasm 4.22. */
+export interface EmscriptenModuleLike {
+  asm?: { memory?: WebAssemblyMemoryLike };
+  HEAPF32: Float32Array;
+  _malloc(bytes: number): number;
+  _free(ptr: number): void;
+}
+
+export interface GemmArgs {
+  /** Heap byte addresses. */
+  a: number;
+  b: number;
+  c: number;
+  m: number;
+  k: number;
+  n: number;
+  /** A is stored [k, m] (use Aᵀ). */
+  transA: boolean;
+  /** B is stored [n, k] (use Bᵀ). */
+  transB: boolean;
+  /** C += product instead of C = product. */
+  accumulate: boolean;
+}
+
+type GemmFn = (
+  pA: number,
+  rsA: number,
+  csA: number,
+  pB: number,
+  pC: number,
+  ldc: number,
+  m: number,
+  k: number,
+  np: number,
+  acc: number,
+  panelStride: number,
+  rowStride: number,
+) => void;
+
+type AdamFn = (...args: number[]) => void;
+type RowsFn = (dst: number, src: number, table: number, rows: number, len: number) => void;
+
+let fmaAllowed = false;
+/** Read untransposed B's panels in place instead of packing them (measured slower: strided rows miss L1). */
+const GEMM_IN_PLACE_B = false;
+
+/**
+ * Lets the gemm use relaxed-SIMD fused multiply-add when the engine validates
+ * it (Node 20 needs --experimental-wasm-relaxed-simd). Results then differ
+ * from the unfused ones by float32 rounding only. Off by default.
+ */
+export function allowRelaxedSimd(allow: boolean): void {
+  fmaAllowed = allow;
+}
+
+/** Whether this engine compiles our relaxed-SIMD (FMA) kernels. */
+export function relaxedSimdSupported(): boolean {
+  return WebAssembly.validate(kernelsModuleBytes(true));
+}
+
+export class WasmGemm {
+  private readonly fn: GemmFn;
+  private scratchPtr = 0;
+  private scratchBytes = 0;
+  readonly fma: boolean;
+
+  constructor(private readonly mod: EmscriptenModuleLike) {
+    const memory = mod.asm?.memory;
+    if (!(memory instanceof WebAssembly.Memory))
+      throw new Error('tfjs-backend-wasm does not expose its memory');
+    let bytes = kernelsModuleBytes(false);
+    this.fma = false;
+    if (fmaAllowed) {
+      const fmaBytes = kernelsModuleBytes(true);
+      if (WebAssembly.validate(fmaBytes)) {
+        bytes = fmaBytes;
+        this.fma = true;
+      }
+    }
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+    this.fn = instance.exports['gemm'] as unknown as GemmFn;
+    this.adamFn = instance.exports['adam'] as unknown as AdamFn;
+    this.gatherFn = instance.exports['gather'] as unknown as RowsFn;
+    this.scatterAddFn = instance.exports['scatterAdd'] as unknown as RowsFn;
+  }
+
+  private readonly adamFn: AdamFn;
+  private readonly gatherFn: RowsFn;
+  private readonly scatterAddFn: RowsFn;
+
+  /**
+   * Adam on n floats at heap addresses (bytes, 16-aligned not required);
+   * s = [b1, c1, b2, c2, d1, d2, eps, nlr] as in wasm-gemm.ts' adam.
+   */
+  adam(p: { x: number; m: number; v: number; g: number; xo: number; mo: number; vo: number; n: number }, s: readonly number[]): void {
+    const n4 = p.n >> 2;
+    const [b1, c1, b2, c2, d1, d2, eps, nlr] = s as [number, number, number, number, number, number, number, number];
+    this.adamFn(p.x, p.m, p.v, p.g, p.xo, p.mo, p.vo, n4, b1, c1, b2, c2, d1, d2, eps, nlr);
+    // The last n % 4 elements, in JS with float32 rounding at each step.
+    const h = this.mod.HEAPF32;
+    const f = Math.fround;
+    for (let i = n4 * 4; i < p.n; i++) {
+      const g = h[(p.g >> 2) + i]!;
+      const mi = f(f(h[(p.m >> 2) + i]! * b1) + f(g * c1));
+      const vi = f(f(h[(p.v >> 2) + i]! * b2) + f(f(g * g) * c2));
+      h[(p.mo >> 2) + i] = mi;
+      h[(p.vo >> 2) + i] = vi;
+      h[(p.xo >> 2) + i] = f(f(f(f(mi / d1) / f(f(Math.sqrt(f(vi / d2))) + eps)) * nlr) + h[(p.x >> 2) + i]!);
+    }
+  }
+
+  /** Row r of dst (len floats) = the len floats at src + table[r] bytes, or zeros where table[r] < 0. */
+  gather(dst: number, src: number, table: number, rows: number, len: number): void {
+    this.gatherFn(dst, src, table, rows, len);
+  }
+
+  /** dst + table[r] bytes += row r of src (len floats each), for table[r] ≥ 0. */
+  scatterAdd(dst: number, src: number, table: number, rows: number, len: number): void {
+    this.scatterAddFn(dst, src, table, rows, len);
+  }
+
+  /** A heap block owned by the caller (free with free()). */
+  malloc(bytes: number): number {
+    const p = this.mod._malloc(bytes);
+    if (!p) throw new Error(`out of wasm memory (${bytes} bytes)`);
+    return p;
+  }
+
+  free(ptr: number): void {
+    this.mod._free(ptr);
+  }
+
+  get heapF32(): Float32Array {
+    return this.mod.HEAPF32;
+  }
+
+  get heapI32(): Int32Array {
+    return new Int32Array(this.mod.HEAPF32.buffer);
+  }
+
+  /** A heap block of at least `bytes`, reused across calls (16-byte aligned by malloc). */
+  private scratch(bytes: number): number {
+    if (bytes > this.scratchBytes) {
+      if (this.scratchPtr) this.mod._free(this.scratchPtr);
+      const size = Math.max(bytes, this.scratchBytes * 2, 1 << 16);
+      this.scratchPtr = this.mod._malloc(size);
+      if (!this.scratchPtr) throw new Error(`out of wasm memory (${size} bytes)`);
+      this.scratchBytes = size;
+    }
+    return this.scratchPtr;
+  }
+
+  run(args: GemmArgs): void {
+    const { m, k, n } = args;
+    if (m === 0 || n === 0) return;
+    const np = Math.ceil(n / 8);
+    const npad = np * 8;
+    const direct = n === npad;
+    const rsA = args.transA ? 4 : k * 4;
+    const csA = args.transA ? m * 4 : 4;
+    const acc = args.accumulate ? 1 : 0;
+    if (direct && !args.transB && GEMM_IN_PLACE_B) {
+      // B's 8-column panels are read in place, row after row.
+      this.fn(args.a, rsA, csA, args.b, args.c, n * 4, m, k, np, acc, 32, n * 4);
+      return;
+    }
+    const packedBytes = np * k * 32;
+    const cBytes = direct ? 0 : m * npad * 4;
+    const base = this.scratch(packedBytes + cBytes);
+    const heap = this.mod.HEAPF32; // after malloc: the heap may have grown
+    // Pack B into [np][k][8], zero padded.
+    const pk = base >> 2;
+    const b = args.b >> 2;
+    for (let p = 0; p < np; p++) {
+      const j0 = p * 8;
+      const width = Math.min(8, n - j0);
+      let dst = pk + p * k * 8;
+      if (!args.transB) {
+        if (width === 8) {
+          for (let src = b + j0, kk = 0; kk < k; kk++, dst += 8, src += n) {
+            heap[dst] = heap[src]!;
+            heap[dst + 1] = heap[src + 1]!;
+            heap[dst + 2] = heap[src + 2]!;
+            heap[dst + 3] = heap[src + 3]!;
+            heap[dst + 4] = heap[src + 4]!;
+            heap[dst + 5] = heap[src + 5]!;
+            heap[dst + 6] = heap[src + 6]!;
+            heap[dst + 7] = heap[src + 7]!;
+          }
+        } else {
+          for (let kk = 0; kk < k; kk++, dst += 8) {
+            const src = b + kk * n + j0;
+            for (let jj = 0; jj < width; jj++) heap[dst + jj] = heap[src + jj]!;
+            for (let jj = width; jj < 8; jj++) heap[dst + jj] = 0;
+          }
+        }
+      } else {
+        for (let kk = 0; kk < k; kk++, dst += 8) {
+          const src = b + j0 * k + kk;
+          for (let jj = 0; jj < width; jj++) heap[dst + jj] = heap[src + jj * k]!;
+          for (let jj = width; jj < 8; jj++) heap[dst + jj] = 0;
+        }
+      }
+    }
+    if (direct) {
+      this.fn(args.a, rsA, csA, base, args.c, n * 4, m, k, np, acc, k * 32, 32);
+      return;
+    }
+    const pc = base + packedBytes;
+    this.fn(args.a, rsA, csA, base, pc, npad * 4, m, k, np, 0, k * 32, 32);
+    const h = this.mod.HEAPF32;
+    const c = args.c >> 2;
+    const s = pc >> 2;
+    for (let i = 0; i < m; i++) {
+      const row = c + i * n;
+      const srow = s + i * npad;
+      if (args.accumulate) for (let j = 0; j < n; j++) h[row + j]! += h[srow + j]!;
+      else for (let j = 0; j < n; j++) h[row + j] = h[srow + j]!;
+    }
+  }
+}
+
+const byModule = new WeakMap<object, WasmGemm>();
+
+/** The gemm bound to this tfjs-backend-wasm module (built once per module). */
+export function gemmFor(mod: EmscriptenModuleLike): WasmGemm {
+  let g = byModule.get(mod);
+  if (!g) {
+    g = new WasmGemm(mod);
+    byModule.set(mod, g);
+  }
+  return g;
+}

@@ -1,0 +1,79 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { type WasmBackendLike } from '../../../src-main/training/kernels/backend-access';
+import { WasmGemm, allowRelaxedSimd, gemmFor } from '../../../src-main/training/kernels/gemm';
+import { enableRelaxedSimd } from '../../../src-main/training/kernels/index';
+import { expectClose, randomArray, use } from './helpers';
+
+/** C = op(A)·op(B) (+ C0) in float64, the reference. */
+function naive(a: Float32Array, b: Float32Array, m: number, k: number, n: number, transA: boolean, transB: boolean, c0?: Float32Array): Float32Array {
+  const out = new Float32Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = c0 ? c0[i * n + j]! : 0;
+      for (let l = 0; l < k; l++) s += (transA ? a[l * m + i]! : a[i * k + l]!) * (transB ? b[j * k + l]! : b[l * n + j]!);
+      out[i * n + j] = s;
+    }
+  }
+  return out;
+}
+
+describe('SIMD gemm on the wasm heap', () => {
+  beforeAll(async () => {
+    await use('wasm');
+  });
+
+  const dims: Array<[number, number, number]> = [
+    [64, 784, 256],
+    [784, 64, 256],
+    [64, 256, 784],
+    [6, 5, 8],
+    [5, 7, 9],
+    [1, 1, 1],
+    [13, 3, 2],
+    [4, 33, 17],
+  ];
+  for (const [m, k, n] of dims) {
+    for (const transA of [false, true]) {
+      for (const transB of [false, true]) {
+        for (const accumulate of [false, true]) {
+          test(`${m}×${k}×${n} transA=${transA} transB=${transB} accumulate=${accumulate}`, () => {
+            const be = tf.backend() as unknown as WasmBackendLike;
+            const a = tf.tensor1d(randomArray(m * k, m + k));
+            const b = tf.tensor1d(randomArray(k * n, k + n));
+            const c0 = randomArray(m * n, 5);
+            const c = tf.tensor1d(c0);
+            const ptr = (t: tf.Tensor) => be.dataIdMap.get(t.dataId)!.memoryOffset;
+            gemmFor(be.wasm).run({ a: ptr(a), b: ptr(b), c: ptr(c), m, k, n, transA, transB, accumulate });
+            const expected = naive(a.dataSync() as Float32Array, b.dataSync() as Float32Array, m, k, n, transA, transB, accumulate ? c0 : undefined);
+            expectClose(c.dataSync(), expected, 'C');
+            tf.dispose([a, b, c]);
+          });
+        }
+      }
+    }
+  }
+
+  test('the relaxed-SIMD (FMA) variant computes the same products', () => {
+    const ok = enableRelaxedSimd();
+    try {
+      const be = tf.backend() as unknown as WasmBackendLike;
+      const fma = new WasmGemm(be.wasm);
+      expect(fma.fma).toBe(ok);
+      const ptr = (t: tf.Tensor) => be.dataIdMap.get(t.dataId)!.memoryOffset;
+      for (const [m, k, n] of [[64, 784, 256], [5, 7, 9]] as const) {
+        for (const transA of [false, true]) {
+          const a = tf.tensor1d(randomArray(m * k, 3));
+          const b = tf.tensor1d(randomArray(k * n, 4));
+          const c = tf.zeros([m * n]);
+          fma.run({ a: ptr(a), b: ptr(b), c: ptr(c), m, k, n, transA, transB: !transA, accumulate: false });
+          const expected = naive(a.dataSync() as Float32Array, b.dataSync() as Float32Array, m, k, n, transA, !transA);
+          expectClose(c.dataSync(), expected, 'C (fma)');
+          tf.dispose([a, b, c]);
+        }
+      }
+    } finally {
+      allowRelaxedSimd(false);
+    }
+  });
+});
