@@ -92,6 +92,18 @@ app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
 });
 
-app.on('will-quit', () => {
-  void core?.close();
+// Let the core mark a training run interrupted (resumable) and close the
+// database before the process goes; quit again once that is done.
+let closing = false;
+app.on('before-quit', (event) => {
+  if (!core || closing) return;
+  closing = true;
+  event.preventDefault();
+  core.close().then(
+    () => app.quit(),
+    (error: unknown) => {
+      console.error('[main] closing the core failed:', error);
+      app.exit(1);
+    },
+  );
 });
