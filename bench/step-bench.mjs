@@ -67,7 +67,12 @@ async function child(spec) {
   const glorot = (shape, fanIn, fanOut) => {
     const limit = Math.sqrt(6 / (fanIn + fanOut));
     const size = shape.reduce((a, b) => a * b, 1);
-    return tf.variable(tf.tensor(randomArray(size, seed++).map((v) => (2 * v - 1) * limit), shape));
+    return tf.variable(
+      tf.tensor(
+        randomArray(size, seed++).map((v) => (2 * v - 1) * limit),
+        shape,
+      ),
+    );
   };
   const zeros = (n) => tf.variable(tf.zeros([n]));
   const P = {};
@@ -75,11 +80,16 @@ async function child(spec) {
   let decodeLogits;
   if (model === 'mlp') {
     Object.assign(P, {
-      w1: glorot([784, 256], 784, 256), b1: zeros(256),
-      wm: glorot([256, latent], 256, latent), bm: zeros(latent),
-      wv: glorot([256, latent], 256, latent), bv: zeros(latent),
-      wd: glorot([latent, 256], latent, 256), bd: zeros(256),
-      wo: glorot([256, 784], 256, 784), bo: zeros(784),
+      w1: glorot([784, 256], 784, 256),
+      b1: zeros(256),
+      wm: glorot([256, latent], 256, latent),
+      bm: zeros(latent),
+      wv: glorot([256, latent], 256, latent),
+      bv: zeros(latent),
+      wd: glorot([latent, 256], latent, 256),
+      bd: zeros(256),
+      wo: glorot([256, 784], 256, 784),
+      bo: zeros(784),
     });
     encode = (x) => {
       const h = dense(x, P.w1, P.b1, 'relu');
@@ -89,15 +99,24 @@ async function child(spec) {
   } else {
     // Keras' conv VAE (DESIGN.md §3); conv filters [kh, kw, in, out], transposed [kh, kw, out, in].
     Object.assign(P, {
-      c1: glorot([3, 3, 1, 32], 9, 9 * 32), c1b: zeros(32),
-      c2: glorot([3, 3, 32, 64], 9 * 32, 9 * 64), c2b: zeros(64),
-      fw: glorot([3136, 16], 3136, 16), fb: zeros(16),
-      wm: glorot([16, latent], 16, latent), bm: zeros(latent),
-      wv: glorot([16, latent], 16, latent), bv: zeros(latent),
-      dw: glorot([latent, 3136], latent, 3136), db: zeros(3136),
-      t1: glorot([3, 3, 64, 64], 9 * 64, 9 * 64), t1b: zeros(64),
-      t2: glorot([3, 3, 32, 64], 9 * 64, 9 * 32), t2b: zeros(32),
-      t3: glorot([3, 3, 1, 32], 9 * 32, 9), t3b: zeros(1),
+      c1: glorot([3, 3, 1, 32], 9, 9 * 32),
+      c1b: zeros(32),
+      c2: glorot([3, 3, 32, 64], 9 * 32, 9 * 64),
+      c2b: zeros(64),
+      fw: glorot([3136, 16], 3136, 16),
+      fb: zeros(16),
+      wm: glorot([16, latent], 16, latent),
+      bm: zeros(latent),
+      wv: glorot([16, latent], 16, latent),
+      bv: zeros(latent),
+      dw: glorot([latent, 3136], latent, 3136),
+      db: zeros(3136),
+      t1: glorot([3, 3, 64, 64], 9 * 64, 9 * 64),
+      t1b: zeros(64),
+      t2: glorot([3, 3, 32, 64], 9 * 64, 9 * 32),
+      t2b: zeros(32),
+      t3: glorot([3, 3, 1, 32], 9 * 32, 9),
+      t3b: zeros(1),
     });
     encode = (x) => {
       const b = x.shape[0];
@@ -129,7 +148,10 @@ async function child(spec) {
   };
   const batches = [];
   for (let i = 0; i < 8; i++) {
-    batches.push([tf.tensor2d(randomArray(batch * 784, 100 + i), [batch, 784]), tf.randomNormal([batch, latent], 0, 1, 'float32', i)]);
+    batches.push([
+      tf.tensor2d(randomArray(batch * 784, 100 + i), [batch, 784]),
+      tf.randomNormal([batch, latent], 0, 1, 'float32', i),
+    ]);
   }
   let losses = [];
   const step = (i) => {
@@ -149,12 +171,17 @@ async function child(spec) {
   const median = times[times.length >> 1];
   const finite = losses.every(Number.isFinite);
   return {
-    model, config, batch, steps,
+    model,
+    config,
+    batch,
+    steps,
     msPerStep: median,
     msP10: times[Math.floor(times.length / 10)],
     msMin: times[0],
     peakRssMb: process.resourceUsage().maxRSS / 1024,
-    lossFirst: losses[0], lossLast: losses[losses.length - 1], finite,
+    lossFirst: losses[0],
+    lossLast: losses[losses.length - 1],
+    finite,
     fma: config === 'fast-fma' ? gemm.allowRelaxedSimd !== undefined : false,
     tensors: tf.memory().numTensors,
   };
@@ -163,7 +190,16 @@ async function child(spec) {
 // --------------------------------------------------------------- parent side
 
 function parseArgs(argv) {
-  const o = { models: ['mlp', 'conv'], configs: ['stock', 'fast', 'fast-fma'], repeats: 3, stepsMlp: 150, stepsConv: 15, threads: 2, torch: true, json: false };
+  const o = {
+    models: ['mlp', 'conv'],
+    configs: ['stock', 'fast', 'fast-fma'],
+    repeats: 3,
+    stepsMlp: 150,
+    stepsConv: 15,
+    threads: 2,
+    torch: true,
+    json: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => argv[++i];
@@ -182,9 +218,15 @@ function parseArgs(argv) {
 
 function runChild(spec) {
   const res = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', JSON.stringify(spec)], {
-    cwd: root, encoding: 'utf8', maxBuffer: 1 << 24,
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
   });
-  const line = (res.stdout || '').trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  const line = (res.stdout || '')
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .pop();
   if (res.status !== 0 || !line) {
     const why = (res.stderr || '').split('\n').find((l) => /Error|error/.test(l)) || `exit ${res.status}`;
     return { ...spec, error: why.trim() };
@@ -193,12 +235,34 @@ function runChild(spec) {
 }
 
 function runTorch(model, threads, steps) {
-  const args = [path.join(here, 'torch_vae.py'), '--arch', model, '--threads', String(threads), '--steps', String(steps), '--warmup', model === 'conv' ? '3' : '20'];
+  const args = [
+    path.join(here, 'torch_vae.py'),
+    '--arch',
+    model,
+    '--threads',
+    String(threads),
+    '--steps',
+    String(steps),
+    '--warmup',
+    model === 'conv' ? '3' : '20',
+  ];
   const res = spawnSync('/usr/bin/python3', args, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 24 });
   const line = (res.stdout || '').trim().split('\n').pop();
-  if (res.status !== 0 || !line) return { model, config: `torch ${threads}t`, error: (res.stderr || '').trim().split('\n').pop() || `exit ${res.status}` };
+  if (res.status !== 0 || !line)
+    return {
+      model,
+      config: `torch ${threads}t`,
+      error: (res.stderr || '').trim().split('\n').pop() || `exit ${res.status}`,
+    };
   const r = JSON.parse(line);
-  return { model, config: `torch-${threads}t`, batch: r.batch_size, msPerStep: r.ms_per_step_median, msP10: r.ms_per_step_p10, peakRssMb: r.peak_rss_mb };
+  return {
+    model,
+    config: `torch-${threads}t`,
+    batch: r.batch_size,
+    msPerStep: r.ms_per_step_median,
+    msP10: r.ms_per_step_p10,
+    peakRssMb: r.peak_rss_mb,
+  };
 }
 
 const median = (xs) => {
@@ -221,7 +285,8 @@ export function runStepBench(options = {}) {
       for (const config of o.configs) {
         if (model === 'conv' && config === 'stock') {
           // Stock wasm 4.22 has no Conv2DBackpropFilter: it cannot train the conv model at all.
-          if (rep === 0) add({ model, config, error: 'cannot train: no Conv2DBackpropFilter kernel on wasm' });
+          if (rep === 0)
+            add({ model, config, error: 'cannot train: no Conv2DBackpropFilter kernel on wasm' });
           continue;
         }
         add(runChild({ model, config, steps, warmup }));
@@ -240,8 +305,12 @@ export function runStepBench(options = {}) {
     const ms = median(ok.map((r) => r.msPerStep));
     const batch = ok[0].batch;
     rows.push({
-      model: first.model, config: first.config, batch, runs: ok.length,
-      msPerStep: ms, runsMs: ok.map((r) => +r.msPerStep.toFixed(2)),
+      model: first.model,
+      config: first.config,
+      batch,
+      runs: ok.length,
+      msPerStep: ms,
+      runsMs: ok.map((r) => +r.msPerStep.toFixed(2)),
       sPerEpoch: (ms * Math.ceil(TRAIN_IMAGES / batch)) / 1000,
       samplesPerS: batch / (ms / 1000),
       peakRssMb: Math.max(...ok.map((r) => r.peakRssMb ?? 0)),
@@ -256,7 +325,17 @@ export function runStepBench(options = {}) {
 }
 
 function printTable(rows) {
-  const header = ['model', 'backend/config', 'batch', 'ms/step', 's/epoch', 'samples/s', 'peak RSS MB', '× torch', 'runs (ms/step)'];
+  const header = [
+    'model',
+    'backend/config',
+    'batch',
+    'ms/step',
+    's/epoch',
+    'samples/s',
+    'peak RSS MB',
+    '× torch',
+    'runs (ms/step)',
+  ];
   const lines = rows.map((r) =>
     r.error
       ? [r.model, `wasm ${r.config}`, '', '—', '—', '—', '—', '—', r.error]

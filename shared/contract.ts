@@ -183,7 +183,13 @@ export const commandNames = names<Commands>()([
 ]);
 
 /** Every event name, at run time. */
-export const eventNames = names<Events>()(['app:notice', 'run:progress', 'run:epoch', 'run:status', 'dataset:progress']);
+export const eventNames = names<Events>()([
+  'app:notice',
+  'run:progress',
+  'run:epoch',
+  'run:status',
+  'dataset:progress',
+]);
 
 /** True when `name` is a command of the contract. */
 export function isCommandName(name: unknown): name is CommandName {

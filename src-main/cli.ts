@@ -89,7 +89,9 @@ async function serveCommand(args: string[], io: CliIo): Promise<number> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
-      throw new UsageError(`Port ${values.port ?? ''} is in use; choose another with --port (0 = any free port).`);
+      throw new UsageError(
+        `Port ${values.port ?? ''} is in use; choose another with --port (0 = any free port).`,
+      );
     }
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
       throw new UsageError(`Cannot listen on host "${host}": no such interface here.`);

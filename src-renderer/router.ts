@@ -3,17 +3,27 @@ import AboutView from './views/AboutView.vue';
 import CompareView from './views/CompareView.vue';
 import NewRunView from './views/NewRunView.vue';
 import RunsView from './views/RunsView.vue';
+import RunView from './views/RunView.vue';
 
 /** The app's views; hash history works both from file:// (desktop) and over HTTP (browser mode). */
 export const routes: RouteRecordRaw[] = [
   { path: '/', redirect: '/new' },
   { path: '/new', name: 'new', component: NewRunView, meta: { title: 'New run' } },
   { path: '/runs', name: 'runs', component: RunsView, meta: { title: 'Runs' } },
+  /** One run: live training and its figures; `/runs/latest` opens the newest. */
+  { path: '/runs/:id', name: 'run', component: RunView, meta: { title: 'Run' } },
   { path: '/compare', name: 'compare', component: CompareView, meta: { title: 'Compare' } },
   { path: '/about', name: 'about', component: AboutView, meta: { title: 'About' } },
   { path: '/:pathMatch(.*)*', redirect: '/new' },
 ];
 
 export function createAppRouter() {
-  return createRouter({ history: createWebHashHistory(), routes });
+  const router = createRouter({ history: createWebHashHistory(), routes });
+  router.afterEach((to) => {
+    if (typeof document !== 'undefined') {
+      const title = typeof to.meta.title === 'string' ? to.meta.title : '';
+      document.title = title ? `${title} — VAE Studio` : 'VAE Studio';
+    }
+  });
+  return router;
 }

@@ -17,7 +17,13 @@ type RunCommands =
   | 'runs:export';
 
 /** `runs:*` commands: lifecycle through the run service, reads straight from the store. */
-export function runHandlers({ runs, store }: { runs: RunService; store: RunStore }): Pick<HandlerTable, RunCommands> {
+export function runHandlers({
+  runs,
+  store,
+}: {
+  runs: RunService;
+  store: RunStore;
+}): Pick<HandlerTable, RunCommands> {
   return {
     'runs:start': (arg) => runs.start(arg),
     'runs:stop': ({ runId }) => runs.stop(runId),

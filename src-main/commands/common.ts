@@ -44,7 +44,10 @@ export function unwrap<T>(result: Result<T>): T {
 }
 
 /** Opens the core on the data folder the flags name. */
-export function openCore(values: { 'data-dir'?: string | undefined; db?: string | undefined }, io: CliIo): Core {
+export function openCore(
+  values: { 'data-dir'?: string | undefined; db?: string | undefined },
+  io: CliIo,
+): Core {
   let core: Core;
   try {
     core = createCore({
@@ -78,7 +81,11 @@ export async function withCore<T>(
 }
 
 /** Parses a flag as an integer or a number, naming the flag when it is neither. */
-export function numberFlag(flag: string, value: string | undefined, kind: 'int' | 'float'): number | undefined {
+export function numberFlag(
+  flag: string,
+  value: string | undefined,
+  kind: 'int' | 'float',
+): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || (kind === 'int' && !Number.isInteger(n))) {

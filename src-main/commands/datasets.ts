@@ -47,7 +47,7 @@ export async function datasetsCommand(args: string[], io: CliIo, help: string): 
       if (!values.name) throw new UsageError('datasets import needs --name NAME.');
       // `--idx DIR` or `--idx a.gz b.gz …` (the extra files arrive as positionals).
       const idx = [...(values.idx ?? []), ...positionals];
-      if ((idx.length > 0) === (values.folder !== undefined)) {
+      if (idx.length > 0 === (values.folder !== undefined)) {
         throw new UsageError('datasets import needs either --idx DIR|FILES or --folder DIR.');
       }
       let lastShown = 0;

@@ -17,7 +17,11 @@ function table(runs: RunSummary[]): string {
   ]);
   const header = ['ID', 'STATUS', 'DATASET', 'MODEL', 'EPOCHS', 'TEST LOSS', 'CREATED', 'NAME'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)].join('\n') + '\n';
 }
 
@@ -94,7 +98,8 @@ export async function runsCommand(args: string[], io: CliIo, help: string): Prom
           return 0;
         }
         case 'export': {
-          if (!values.out) throw new UsageError('runs export needs --out DIR, the folder to write the report into.');
+          if (!values.out)
+            throw new UsageError('runs export needs --out DIR, the folder to write the report into.');
           const epoch = numberFlag('epoch', values.epoch, 'int');
           const report = unwrap(
             await api.call['runs:export']({

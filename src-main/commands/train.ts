@@ -1,8 +1,25 @@
-import { backendChoices, hyperparamsSchema, presetById, presetIds, type BackendChoice, type Hyperparams, type PresetId } from '../../shared/hyperparams';
+import {
+  backendChoices,
+  hyperparamsSchema,
+  presetById,
+  presetIds,
+  type BackendChoice,
+  type Hyperparams,
+  type PresetId,
+} from '../../shared/hyperparams';
 import type { RunStatus } from '../../shared/run';
 import type { Core } from '../core/core';
 import { createInProcessApi } from '../transports/in-process';
-import { dataOptions, formatDuration, numberFlag, parse, unwrap, UsageError, withCore, type CliIo } from './common';
+import {
+  dataOptions,
+  formatDuration,
+  numberFlag,
+  parse,
+  unwrap,
+  UsageError,
+  withCore,
+  type CliIo,
+} from './common';
 
 /** Which flag sets which hyperparameter, so schema messages can name the flag. */
 const flagOf: Record<keyof Hyperparams, string> = {
@@ -61,7 +78,15 @@ export function hyperparamsFromFlags(values: Record<string, string | boolean | u
 }
 
 /** Draws a progress bar on stderr (in place on a terminal, one line per epoch otherwise) until the run ends. */
-export async function followRun({ core, runId, io }: { core: Core; runId: string; io: CliIo }): Promise<RunStatus> {
+export async function followRun({
+  core,
+  runId,
+  io,
+}: {
+  core: Core;
+  runId: string;
+  io: CliIo;
+}): Promise<RunStatus> {
   const api = createInProcessApi(core);
   const { hyperparams } = core.store.getRunSummary(runId);
   let lastDraw = 0;
@@ -73,7 +98,8 @@ export async function followRun({ core, runId, io }: { core: Core; runId: string
     const width = 24;
     const filled = Math.round((p.step / p.stepsPerEpoch) * width);
     const stepsLeft = p.stepsPerEpoch - p.step + (hyperparams.epochs - p.epoch) * p.stepsPerEpoch;
-    const eta = p.samplesPerSecond > 0 ? (stepsLeft * hyperparams.batchSize) / p.samplesPerSecond : Number.NaN;
+    const eta =
+      p.samplesPerSecond > 0 ? (stepsLeft * hyperparams.batchSize) / p.samplesPerSecond : Number.NaN;
     io.stderr(
       `\repoch ${p.epoch}/${hyperparams.epochs} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ` +
         `${p.step}/${p.stepsPerEpoch}  loss ${p.train.loss.toFixed(2)}  ${Math.round(p.samplesPerSecond)} img/s  ` +

@@ -12,7 +12,10 @@ import { AppError, hasErrorCode } from './app-error';
 import type { EventBus } from './event-bus';
 
 /** The part of {@link TrainingHost} the service uses (tests hand in a fake). */
-export type TrainingHostLike = Pick<TrainingHost, 'start' | 'stop' | 'onProgress' | 'onEpoch' | 'onEnd' | 'dispose'> & {
+export type TrainingHostLike = Pick<
+  TrainingHost,
+  'start' | 'stop' | 'onProgress' | 'onEpoch' | 'onEnd' | 'dispose'
+> & {
   onBatches?: TrainingHost['onBatches'];
 };
 
@@ -92,7 +95,10 @@ export class RunService {
       this.host.stop(runId);
       return run;
     }
-    throw new AppError('conflict', `Run "${run.name}" is ${run.status}, not training; there is nothing to stop.`);
+    throw new AppError(
+      'conflict',
+      `Run "${run.name}" is ${run.status}, not training; there is nothing to stop.`,
+    );
   }
 
   /** Queues a stopped, interrupted or failed run to continue from its last checkpoint. */
@@ -102,7 +108,10 @@ export class RunService {
       throw new AppError('conflict', `Run "${run.name}" is already ${run.status}.`);
     }
     if (run.status === 'completed') {
-      throw new AppError('conflict', `Run "${run.name}" has completed all its epochs; start a new run to train longer.`);
+      throw new AppError(
+        'conflict',
+        `Run "${run.name}" has completed all its epochs; start a new run to train longer.`,
+      );
     }
     // The dataset must still be there and be the same data the run saw.
     const dataset = await this.dataset(run.hyperparams.dataset);
@@ -126,11 +135,16 @@ export class RunService {
     let decoder = this.decoders.get(key);
     if (!decoder) {
       const dataset = await this.dataset(run.hyperparams.dataset);
-      const spec = modelSpecFor(run.hyperparams, { height: dataset.height, width: dataset.width, channels: dataset.channels });
+      const spec = modelSpecFor(run.hyperparams, {
+        height: dataset.height,
+        width: dataset.width,
+        channels: dataset.channels,
+      });
       decoder = createDecoder({ spec, weights });
       this.decoders.set(key, decoder);
       // Insertion order is age: drop the oldest decoder beyond the cache size.
-      if (this.decoders.size > decoderCacheSize) this.decoders.delete(this.decoders.keys().next().value as string);
+      if (this.decoders.size > decoderCacheSize)
+        this.decoders.delete(this.decoders.keys().next().value as string);
     }
     for (const point of arg.points) {
       if (point.length !== run.hyperparams.latentDim) {
@@ -174,7 +188,11 @@ export class RunService {
   async close(): Promise<void> {
     this.closing = true;
     for (const pending of this.queue.splice(0)) {
-      this.setStatus({ runId: pending.runId, status: 'interrupted', message: 'VAE Studio closed before the run started.' });
+      this.setStatus({
+        runId: pending.runId,
+        status: 'interrupted',
+        message: 'VAE Studio closed before the run started.',
+      });
     }
     await this.host.dispose();
     for (const off of this.unsubscribe) off();
@@ -232,7 +250,13 @@ export class RunService {
     }
     // Running from the moment the worker has its backend and data: that is when epochs start to count.
     try {
-      this.setStatus({ runId, status: 'running', backend: started.backend, device: started.device, message: null });
+      this.setStatus({
+        runId,
+        status: 'running',
+        backend: started.backend,
+        device: started.device,
+        message: null,
+      });
     } catch (error) {
       this.logError('[runs] could not record the start of the run', error);
     }
@@ -241,7 +265,13 @@ export class RunService {
   private recordBatches(runId: string, batches: readonly BatchLoss[]): void {
     if (this.storeFailure?.runId === runId) return;
     try {
-      const rows: BatchMetricsRow[] = batches.map((b) => ({ step: b.step, epoch: b.epoch, loss: b.loss, recon: b.recon, kl: b.kl }));
+      const rows: BatchMetricsRow[] = batches.map((b) => ({
+        step: b.step,
+        epoch: b.epoch,
+        loss: b.loss,
+        recon: b.recon,
+        kl: b.kl,
+      }));
       this.store.appendBatchMetrics(runId, rows);
     } catch (error) {
       this.failStorage(runId, error);
@@ -270,7 +300,10 @@ export class RunService {
   private failStorage(runId: string, error: unknown): void {
     const reason = error instanceof Error ? error.message : String(error);
     this.logError(`[runs] storing run ${runId} failed`, error);
-    this.storeFailure = { runId, message: `Training stopped because its results could not be saved: ${reason}` };
+    this.storeFailure = {
+      runId,
+      message: `Training stopped because its results could not be saved: ${reason}`,
+    };
     this.host.stop(runId);
   }
 
@@ -304,7 +337,9 @@ export class RunService {
   }
 
   private endWithError(runId: string, error: unknown): void {
-    const message = hasErrorCode(error) ? error.message : 'The run could not start; the details are in the log.';
+    const message = hasErrorCode(error)
+      ? error.message
+      : 'The run could not start; the details are in the log.';
     if (!hasErrorCode(error)) this.logError(`[runs] run ${runId} could not start`, error);
     try {
       this.setStatus({ runId, status: 'failed', message });

@@ -19,7 +19,7 @@ export function densePlain(
   activation: Activation,
 ): tf.Tensor2D {
   return tf.tidy(() => {
-    const y = tf.add(tf.matMul(x, w), b) as tf.Tensor2D;
+    const y = tf.add<tf.Tensor2D>(tf.matMul(x, w), b);
     switch (activation) {
       case 'relu':
         return tf.relu(y);

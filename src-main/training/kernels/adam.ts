@@ -38,11 +38,32 @@ function adamKernel(backendName: FastBackend) {
     const vo = arr.alloc([...x.shape]);
     const f = Math.fround;
     // tfjs' scalars, each rounded to float32 as its tensors are; 1 − accβ computed in float32.
-    const scalars = [f(beta1), f(1 - beta1), f(beta2), f(1 - beta2), f(1 - accBeta1), f(1 - accBeta2), f(epsilon), f(-lr)];
-    const [b1, c1, b2, c2, d1, d2, eps, nlr] = scalars as [number, number, number, number, number, number, number, number];
+    const scalars = [
+      f(beta1),
+      f(1 - beta1),
+      f(beta2),
+      f(1 - beta2),
+      f(1 - accBeta1),
+      f(1 - accBeta2),
+      f(epsilon),
+      f(-lr),
+    ];
+    const [b1, c1, b2, c2, d1, d2, eps, nlr] = scalars as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
     if (arr.wasm && arr.ptr) {
       const p = arr.ptr;
-      arr.wasm.adam({ x: p(x), m: p(m), v: p(v), g: p(g), xo: p(xo), mo: p(mo), vo: p(vo), n: arr.view(x).length }, scalars);
+      arr.wasm.adam(
+        { x: p(x), m: p(m), v: p(v), g: p(g), xo: p(xo), mo: p(mo), vo: p(vo), n: arr.view(x).length },
+        scalars,
+      );
       return [xo, mo, vo];
     }
     const X = arr.view(x);
@@ -116,11 +137,11 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
         if (gradient == null) return;
         const [x, m, v] = tf
           .engine()
-          .runKernel(
+          .runKernel<tf.Tensor[]>(
             ADAM,
             { x: value, m: first.variable, v: second.variable, g: gradient },
-            attrs as unknown as tf.NamedAttrMap,
-          ) as tf.Tensor[];
+            attrs,
+          );
         first.variable.assign(m!);
         second.variable.assign(v!);
         value.assign(x!);

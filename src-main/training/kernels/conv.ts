@@ -44,7 +44,8 @@ export function setConvChunkFloats(floats: number): number {
 
 function geometry(convInfo: tf.backend_util.Conv2DInfo): Geometry {
   if (convInfo.dataFormat !== 'channelsLast') throw new Error('only NHWC convolutions are supported here');
-  if (convInfo.dilationHeight !== 1 || convInfo.dilationWidth !== 1) throw new Error('only dilation 1 is supported here');
+  if (convInfo.dilationHeight !== 1 || convInfo.dilationWidth !== 1)
+    throw new Error('only dilation 1 is supported here');
   return {
     batch: convInfo.batchSize,
     inH: convInfo.inHeight,
@@ -82,7 +83,20 @@ function tableFor(k: WasmGemm, g: Geometry, images: number): number {
     byGeometry = new Map();
     tables.set(k, byGeometry);
   }
-  const key = [images, g.inH, g.inW, g.inC, g.outH, g.outW, g.kH, g.kW, g.strideH, g.strideW, g.padTop, g.padLeft].join(',');
+  const key = [
+    images,
+    g.inH,
+    g.inW,
+    g.inC,
+    g.outH,
+    g.outW,
+    g.kH,
+    g.kW,
+    g.strideH,
+    g.strideW,
+    g.padTop,
+    g.padLeft,
+  ].join(',');
   const cached = byGeometry.get(key);
   if (cached !== undefined) return cached;
   const rows = images * g.outH * g.outW * g.kH * g.kW;
@@ -96,7 +110,10 @@ function tableFor(k: WasmGemm, g: Geometry, images: number): number {
           const ih = oh * g.strideH + kh - g.padTop;
           for (let kw = 0; kw < g.kW; kw++) {
             const iw = ow * g.strideW + kw - g.padLeft;
-            t[r++] = ih < 0 || ih >= g.inH || iw < 0 || iw >= g.inW ? -1 : (((n * g.inH + ih) * g.inW + iw) * g.inC) * 4;
+            t[r++] =
+              ih < 0 || ih >= g.inH || iw < 0 || iw >= g.inW
+                ? -1
+                : ((n * g.inH + ih) * g.inW + iw) * g.inC * 4;
           }
         }
       }
@@ -106,7 +123,11 @@ function tableFor(k: WasmGemm, g: Geometry, images: number): number {
   return ptr;
 }
 
-function wasmParts(backend: tf.KernelBackend): { be: WasmBackendLike; k: WasmGemm; ptr: (info: TensorInfo) => number } {
+function wasmParts(backend: tf.KernelBackend): {
+  be: WasmBackendLike;
+  k: WasmGemm;
+  ptr: (info: TensorInfo) => number;
+} {
   const be = backend as unknown as WasmBackendLike;
   const k = gemmFor(be.wasm);
   const ptr = (info: TensorInfo): number => {
@@ -130,7 +151,17 @@ export function convBackpropFilterWasm(k: WasmGemm, g: Geometry, x: number, dy: 
     try {
       const table = tableFor(k, g, images);
       k.gather(cols, x + n0 * g.inH * g.inW * g.inC * 4, table, M * taps, g.inC);
-      k.run({ a: cols, b: dy + n0 * pixelsPerImage * g.outC * 4, c: out, m: K, k: M, n: g.outC, transA: true, transB: false, accumulate: n0 > 0 });
+      k.run({
+        a: cols,
+        b: dy + n0 * pixelsPerImage * g.outC * 4,
+        c: out,
+        m: K,
+        k: M,
+        n: g.outC,
+        transA: true,
+        transB: false,
+        accumulate: n0 > 0,
+      });
     } finally {
       k.free(cols);
     }
@@ -138,7 +169,13 @@ export function convBackpropFilterWasm(k: WasmGemm, g: Geometry, x: number, dy: 
 }
 
 /** dx = col2im(dy·Wᵀ), into the heap at `out` (zeroed here). */
-export function convBackpropInputWasm(k: WasmGemm, g: Geometry, dy: number, filter: number, out: number): void {
+export function convBackpropInputWasm(
+  k: WasmGemm,
+  g: Geometry,
+  dy: number,
+  filter: number,
+  out: number,
+): void {
   const taps = g.kH * g.kW;
   const K = taps * g.inC;
   const nb = chunkSize(g);
@@ -152,7 +189,17 @@ export function convBackpropInputWasm(k: WasmGemm, g: Geometry, dy: number, filt
     try {
       const table = tableFor(k, g, images);
       // W is stored [K, Cout]: op(B) = Wᵀ.
-      k.run({ a: dy + n0 * pixelsPerImage * g.outC * 4, b: filter, c: cols, m: M, k: g.outC, n: K, transA: false, transB: true, accumulate: false });
+      k.run({
+        a: dy + n0 * pixelsPerImage * g.outC * 4,
+        b: filter,
+        c: cols,
+        m: M,
+        k: g.outC,
+        n: K,
+        transA: false,
+        transB: true,
+        accumulate: false,
+      });
       k.scatterAdd(out + n0 * g.inH * g.inW * g.inC * 4, cols, table, M * taps, g.inC);
     } finally {
       k.free(cols);
@@ -201,7 +248,7 @@ export function convKernelConfigs(builtinBackpropInput: tf.KernelConfig | undefi
     const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
     if (!supported(args.attrs)) {
       if (!builtinBackpropInput) throw new Error('Conv2DBackpropInput on wasm: NCHW is not supported');
-      return builtinBackpropInput.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as TensorInfo;
+      return builtinBackpropInput.kernelFunc(args) as TensorInfo;
     }
     const { be, k, ptr } = wasmParts(args.backend);
     const g = geometry(convInfoOf(args.attrs.inputShape, [...filter.shape], args.attrs));
@@ -210,7 +257,15 @@ export function convKernelConfigs(builtinBackpropInput: tf.KernelConfig | undefi
     return out;
   };
   return [
-    { kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: backpropFilter as unknown as tf.KernelFunc },
-    { kernelName: 'Conv2DBackpropInput', backendName: 'wasm', kernelFunc: backpropInput as unknown as tf.KernelFunc },
+    {
+      kernelName: 'Conv2DBackpropFilter',
+      backendName: 'wasm',
+      kernelFunc: backpropFilter as unknown as tf.KernelFunc,
+    },
+    {
+      kernelName: 'Conv2DBackpropInput',
+      backendName: 'wasm',
+      kernelFunc: backpropInput as unknown as tf.KernelFunc,
+    },
   ];
 }

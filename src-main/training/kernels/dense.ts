@@ -172,7 +172,7 @@ export function denseKernelConfigs(backendName: FastBackend): tf.KernelConfig[] 
 }
 
 function run(name: string, inputs: tf.NamedTensorMap, attrs: Record<string, unknown> = {}): tf.Tensor {
-  return tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap) as tf.Tensor;
+  return tf.engine().runKernel<tf.Tensor>(name, inputs, attrs as tf.NamedAttrMap);
 }
 
 export const denseGradConfig: tf.GradConfig = {

@@ -97,10 +97,10 @@ export class WasmGemm {
       }
     }
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-    this.fn = instance.exports['gemm'] as unknown as GemmFn;
-    this.adamFn = instance.exports['adam'] as unknown as AdamFn;
-    this.gatherFn = instance.exports['gather'] as unknown as RowsFn;
-    this.scatterAddFn = instance.exports['scatterAdd'] as unknown as RowsFn;
+    this.fn = instance.exports['gemm'] as GemmFn;
+    this.adamFn = instance.exports['adam'] as AdamFn;
+    this.gatherFn = instance.exports['gather'] as RowsFn;
+    this.scatterAddFn = instance.exports['scatterAdd'] as RowsFn;
   }
 
   private readonly adamFn: AdamFn;
@@ -111,9 +111,21 @@ export class WasmGemm {
    * Adam on n floats at heap addresses (bytes, 16-aligned not required);
    * s = [b1, c1, b2, c2, d1, d2, eps, nlr] as in wasm-gemm.ts' adam.
    */
-  adam(p: { x: number; m: number; v: number; g: number; xo: number; mo: number; vo: number; n: number }, s: readonly number[]): void {
+  adam(
+    p: { x: number; m: number; v: number; g: number; xo: number; mo: number; vo: number; n: number },
+    s: readonly number[],
+  ): void {
     const n4 = p.n >> 2;
-    const [b1, c1, b2, c2, d1, d2, eps, nlr] = s as [number, number, number, number, number, number, number, number];
+    const [b1, c1, b2, c2, d1, d2, eps, nlr] = s as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
     this.adamFn(p.x, p.m, p.v, p.g, p.xo, p.mo, p.vo, n4, b1, c1, b2, c2, d1, d2, eps, nlr);
     // The last n % 4 elements, in JS with float32 rounding at each step.
     const h = this.mod.HEAPF32;

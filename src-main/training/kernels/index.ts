@@ -26,7 +26,8 @@ function allConfigs(): { added: tf.KernelConfig[]; overrides: tf.KernelConfig[] 
   for (const backendName of fastBackends)
     added.push(...denseKernelConfigs(backendName), ...adamKernelConfigs(backendName));
   const builtinBackpropInput =
-    replaced.find((c) => c.kernelName === 'Conv2DBackpropInput') ?? tf.getKernel('Conv2DBackpropInput', 'wasm');
+    replaced.find((c) => c.kernelName === 'Conv2DBackpropInput') ??
+    tf.getKernel('Conv2DBackpropInput', 'wasm');
   for (const config of convKernelConfigs(builtinBackpropInput)) {
     // Conv2DBackpropFilter is new on wasm; Conv2DBackpropInput replaces the built-in one.
     if (config.kernelName === 'Conv2DBackpropFilter') added.push(config);

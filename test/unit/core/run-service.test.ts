@@ -52,8 +52,10 @@ class FakeHost implements TrainingHostLike {
     this.resolveStart?.({ runId, backend: 'wasm', device: 'CPU (WebAssembly)', notes: [] });
   }
   epoch(runId: string, epoch: number, hp: Hyperparams) {
-    for (const l of this.batches) l({ runId, batches: [{ step: epoch, epoch, loss: 200, recon: 190, kl: 10 }] });
-    for (const l of this.epochs) l({ runId, metrics: metrics(epoch), snapshot: snapshot(epoch), checkpoint: checkpointFor(hp, epoch) });
+    for (const l of this.batches)
+      l({ runId, batches: [{ step: epoch, epoch, loss: 200, recon: 190, kl: 10 }] });
+    for (const l of this.epochs)
+      l({ runId, metrics: metrics(epoch), snapshot: snapshot(epoch), checkpoint: checkpointFor(hp, epoch) });
   }
   end(runId: string, status: RunEnd['status'], message = '') {
     for (const l of this.ends) l({ runId, status, message, lastEpoch: null });
@@ -71,7 +73,13 @@ function checkpointFor(hp: Hyperparams, epoch: number): Checkpoint {
 }
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
-const hp: Hyperparams = { ...presetById('keras-blog').hyperparams, hidden: [8], epochs: 3, trainLimit: 256, testLimit: 64 };
+const hp: Hyperparams = {
+  ...presetById('keras-blog').hyperparams,
+  hidden: [8],
+  epochs: 3,
+  trainLimit: 256,
+  testLimit: 64,
+};
 
 let dir: ReturnType<typeof tempDir>;
 let host: FakeHost;
@@ -81,7 +89,13 @@ let statuses: RunSummary['status'][];
 beforeEach(() => {
   dir = tempDir('vae-service-');
   host = new FakeHost();
-  core = createCore({ dataDir: dir.dir, shell: 'in-process', version: '1.0.0', host, logError: () => undefined });
+  core = createCore({
+    dataDir: dir.dir,
+    shell: 'in-process',
+    version: '1.0.0',
+    host,
+    logError: () => undefined,
+  });
   statuses = [];
   core.events.onAny((event, payload) => {
     if (event === 'run:status') statuses.push((payload as { run: RunSummary }).run.status);
@@ -155,7 +169,13 @@ describe('run service', () => {
     host.ready(run.id);
     await tick();
     host.epoch(run.id, 1, hp);
-    const decoded = await core.dispatch('runs:decode', { runId: run.id, points: [[0, 0], [1, -1]] });
+    const decoded = await core.dispatch('runs:decode', {
+      runId: run.id,
+      points: [
+        [0, 0],
+        [1, -1],
+      ],
+    });
     expect(decoded.ok).toBe(true);
     const value = (decoded as { value: { images: Uint8Array; count: number } }).value;
     expect(value.count).toBe(2);
@@ -177,7 +197,10 @@ describe('run service', () => {
     });
     expect(await core.dispatch('runs:start', { hyperparams: { ...hp, dataset: 'cifar' } })).toMatchObject({
       ok: false,
-      error: { code: 'not_found', message: expect.stringContaining('There is no dataset named "cifar"') as string },
+      error: {
+        code: 'not_found',
+        message: expect.stringContaining('There is no dataset named "cifar"') as string,
+      },
     });
   });
 
@@ -196,12 +219,17 @@ describe('run service', () => {
     host.end(run.id, 'stopped');
     const stored = core.store.getRun(run.id);
     expect(stored.status).toBe('failed');
-    expect(stored.statusMessage).toBe('Training stopped because its results could not be saved: The disk is full.');
+    expect(stored.statusMessage).toBe(
+      'Training stopped because its results could not be saved: The disk is full.',
+    );
     expect(stored.epochs.map((e) => e.epoch)).toEqual([1]);
   });
 
   it('refuses to delete a run that is training', async () => {
     const run = await start();
-    expect(await core.dispatch('runs:delete', { runId: run.id })).toMatchObject({ ok: false, error: { code: 'conflict' } });
+    expect(await core.dispatch('runs:delete', { runId: run.id })).toMatchObject({
+      ok: false,
+      error: { code: 'conflict' },
+    });
   });
 });

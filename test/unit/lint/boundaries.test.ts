@@ -35,6 +35,11 @@ describe('import boundaries', () => {
       'no-restricted-imports',
     ]);
     expect(await violations('src-renderer/x.ts', "import { ref } from 'vue';")).toEqual([]);
+    // A local folder named like a built-in module is not a built-in.
+    expect(await violations('src-renderer/views/x.ts', "import { f } from '../util/format';")).toEqual([]);
+    expect(await violations('src-renderer/x.ts', "import { readFile } from 'fs/promises';")).toEqual([
+      'no-restricted-imports',
+    ]);
   });
 
   it('forbid anything platform-bound in shared/', async () => {

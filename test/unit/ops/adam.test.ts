@@ -31,7 +31,9 @@ describe.each(backendsUnderTest)('fused Adam on %s', (backend: BackendUnderTest)
       fused.applyGradients(Object.fromEntries(b.map((v, i) => [v.name, grads[i]!])));
       tf.dispose(grads);
     }
-    a.forEach((v, i) => expectClose(b[i]!.dataSync(), v.dataSync(), `weights ${shapes[i]!.join('×')}`, 1e-6, 1e-7));
+    a.forEach((v, i) =>
+      expectClose(b[i]!.dataSync(), v.dataSync(), `weights ${shapes[i]!.join('×')}`, 1e-6, 1e-7),
+    );
     const [sa, sb] = [await plain.getWeights(), await fused.getWeights()];
     expect(sb.length).toBe(sa.length);
     sa.forEach((w, i) => {
@@ -46,9 +48,9 @@ describe.each(backendsUnderTest)('fused Adam on %s', (backend: BackendUnderTest)
   test('minimize works and leaks nothing', () => {
     const opt = createAdam(0.1);
     const w = tf.variable(tf.tensor1d([1, -2, 3]));
-    opt.minimize(() => tf.sum(tf.square(w)) as tf.Scalar);
+    opt.minimize(() => tf.sum<tf.Scalar>(tf.square(w)));
     const before = tf.memory().numTensors;
-    for (let i = 0; i < 50; i++) opt.minimize(() => tf.sum(tf.square(w)) as tf.Scalar);
+    for (let i = 0; i < 50; i++) opt.minimize(() => tf.sum<tf.Scalar>(tf.square(w)));
     expect(tf.memory().numTensors).toBe(before);
     const after = Array.from(w.dataSync());
     after.forEach((v) => expect(Math.abs(v)).toBeLessThan(1));

@@ -44,8 +44,12 @@ function run(c: Case, seed: number): Out {
     const yShape = tf.conv2d(x, f, c.stride, c.pad).shape;
     const dy = tf.tensor4d(randomArray(size(yShape), seed + 2), yShape);
     const attrs = { strides: c.stride, pad: c.pad, dataFormat: 'NHWC' };
-    const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: c.filter }) as tf.Tensor;
-    const dx = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: f }, { ...attrs, inputShape: c.x }) as tf.Tensor;
+    const dw = tf
+      .engine()
+      .runKernel<tf.Tensor>('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: c.filter });
+    const dx = tf
+      .engine()
+      .runKernel<tf.Tensor>('Conv2DBackpropInput', { dy, filter: f }, { ...attrs, inputShape: c.x });
     const r = tf.tensor4d(randomArray(size(yShape), seed + 3), yShape);
     const [gradX, gradF] = tf.grads((xi: tf.Tensor, fi: tf.Tensor) =>
       tf.sum(tf.mul(tf.conv2d(xi as tf.Tensor4D, fi as tf.Tensor4D, c.stride, c.pad), r)),
@@ -102,7 +106,8 @@ describe('conv kernels on wasm', () => {
       const previous = setConvChunkFloats(budget);
       try {
         const actual = run(c, 77);
-        for (const key of Object.keys(expected) as Array<keyof Out>) expectClose(actual[key], expected[key], `${key}`);
+        for (const key of Object.keys(expected) as Array<keyof Out>)
+          expectClose(actual[key], expected[key], `${key}`);
       } finally {
         setConvChunkFloats(previous);
       }

@@ -27,12 +27,20 @@ interface Result {
 }
 
 /** Forward value and the gradients of Σ y·r (r a fixed random weighting) on the active backend. */
-function evaluate(op: typeof dense, shape: [number, number, number], activation: Activation, seed: number): Result {
+function evaluate(
+  op: typeof dense,
+  shape: [number, number, number],
+  activation: Activation,
+  seed: number,
+): Result {
   const [m, k, n] = shape;
   return tf.tidy(() => {
     const x = tf.tensor2d(randomArray(m * k, seed), [m, k]);
     // Glorot-like scale keeps sigmoid out of saturation; the bias shifts some ReLUs off.
-    const w = tf.tensor2d(randomArray(k * n, seed + 1).map((v) => v * Math.sqrt(6 / (k + n))), [k, n]);
+    const w = tf.tensor2d(
+      randomArray(k * n, seed + 1).map((v) => v * Math.sqrt(6 / (k + n))),
+      [k, n],
+    );
     const b = tf.tensor1d(randomArray(n, seed + 2).map((v) => v * 0.5));
     const r = tf.tensor2d(randomArray(m * n, seed + 3), [m, n]);
     const y = op(x, w, b, activation);
@@ -88,7 +96,7 @@ describe.each(backendsUnderTest)('dense on %s', (backend: BackendUnderTest) => {
     const b = tf.variable(tf.tensor1d(randomArray(4, 3)));
     const before = tf.memory().numTensors;
     for (let i = 0; i < 3; i++) {
-      const { value, grads } = tf.variableGrads(() => tf.sum(dense(x, w, b, 'relu')) as tf.Scalar, [w, b]);
+      const { value, grads } = tf.variableGrads(() => tf.sum<tf.Scalar>(dense(x, w, b, 'relu')), [w, b]);
       tf.dispose([value, ...Object.values(grads)]);
     }
     expect(tf.memory().numTensors).toBe(before);

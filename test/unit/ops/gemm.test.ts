@@ -6,12 +6,22 @@ import { enableRelaxedSimd } from '../../../src-main/training/kernels/index';
 import { expectClose, randomArray, use } from './helpers';
 
 /** C = op(A)·op(B) (+ C0) in float64, the reference. */
-function naive(a: Float32Array, b: Float32Array, m: number, k: number, n: number, transA: boolean, transB: boolean, c0?: Float32Array): Float32Array {
+function naive(
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  transA: boolean,
+  transB: boolean,
+  c0?: Float32Array,
+): Float32Array {
   const out = new Float32Array(m * n);
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
       let s = c0 ? c0[i * n + j]! : 0;
-      for (let l = 0; l < k; l++) s += (transA ? a[l * m + i]! : a[i * k + l]!) * (transB ? b[j * k + l]! : b[l * n + j]!);
+      for (let l = 0; l < k; l++)
+        s += (transA ? a[l * m + i]! : a[i * k + l]!) * (transB ? b[j * k + l]! : b[l * n + j]!);
       out[i * n + j] = s;
     }
   }
@@ -45,7 +55,16 @@ describe('SIMD gemm on the wasm heap', () => {
             const c = tf.tensor1d(c0);
             const ptr = (t: tf.Tensor) => be.dataIdMap.get(t.dataId)!.memoryOffset;
             gemmFor(be.wasm).run({ a: ptr(a), b: ptr(b), c: ptr(c), m, k, n, transA, transB, accumulate });
-            const expected = naive(a.dataSync() as Float32Array, b.dataSync() as Float32Array, m, k, n, transA, transB, accumulate ? c0 : undefined);
+            const expected = naive(
+              a.dataSync() as Float32Array,
+              b.dataSync() as Float32Array,
+              m,
+              k,
+              n,
+              transA,
+              transB,
+              accumulate ? c0 : undefined,
+            );
             expectClose(c.dataSync(), expected, 'C');
             tf.dispose([a, b, c]);
           });
@@ -61,13 +80,24 @@ describe('SIMD gemm on the wasm heap', () => {
       const fma = new WasmGemm(be.wasm);
       expect(fma.fma).toBe(ok);
       const ptr = (t: tf.Tensor) => be.dataIdMap.get(t.dataId)!.memoryOffset;
-      for (const [m, k, n] of [[64, 784, 256], [5, 7, 9]] as const) {
+      for (const [m, k, n] of [
+        [64, 784, 256],
+        [5, 7, 9],
+      ] as const) {
         for (const transA of [false, true]) {
           const a = tf.tensor1d(randomArray(m * k, 3));
           const b = tf.tensor1d(randomArray(k * n, 4));
           const c = tf.zeros([m * n]);
           fma.run({ a: ptr(a), b: ptr(b), c: ptr(c), m, k, n, transA, transB: !transA, accumulate: false });
-          const expected = naive(a.dataSync() as Float32Array, b.dataSync() as Float32Array, m, k, n, transA, !transA);
+          const expected = naive(
+            a.dataSync() as Float32Array,
+            b.dataSync() as Float32Array,
+            m,
+            k,
+            n,
+            transA,
+            !transA,
+          );
           expectClose(c.dataSync(), expected, 'C (fma)');
           tf.dispose([a, b, c]);
         }

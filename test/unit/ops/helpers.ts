@@ -36,15 +36,24 @@ export function randomArray(size: number, seed: number): Float32Array {
  * is the largest magnitude of the reference (sums of many products differ by
  * rounding in proportion to their terms, not to each result).
  */
-export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, rtol = 2e-5, atol = 1e-6): void {
-  if (actual.length !== expected.length) throw new Error(`${what}: ${actual.length} values, expected ${expected.length}`);
+export function expectClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  what: string,
+  rtol = 2e-5,
+  atol = 1e-6,
+): void {
+  if (actual.length !== expected.length)
+    throw new Error(`${what}: ${actual.length} values, expected ${expected.length}`);
   let scale = 0;
   for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]!));
   const tol = atol + rtol * scale;
   for (let i = 0; i < expected.length; i++) {
     const d = Math.abs(actual[i]! - expected[i]!);
     if (!(d <= tol)) {
-      throw new Error(`${what}: element ${i} is ${actual[i]}, expected ${expected[i]} (|diff| ${d} > ${tol})`);
+      throw new Error(
+        `${what}: element ${i} is ${actual[i]}, expected ${expected[i]} (|diff| ${d} > ${tol})`,
+      );
     }
   }
 }

@@ -1,0 +1,379 @@
+import { defineStore } from 'pinia';
+import { computed, markRaw, ref, shallowRef, watch } from 'vue';
+import type { Unsubscribe } from '../../shared/contract';
+import type { Snapshot } from '../../shared/run';
+import type { ColormapName } from '../figures/colormaps';
+import { imageAt, stackImages } from '../figures/images';
+import {
+  defaultView,
+  latentRow,
+  manifoldPoints,
+  planeForView,
+  projectOntoPlane,
+  sampledLatent,
+  type LatentView,
+} from '../figures/latent';
+import { computePca, type Pca } from '../figures/pca';
+import { useAppStore } from './app';
+import { callApi } from './call';
+import { describeError } from '../api/errors';
+
+/** The most latent points one `runs:decode` call takes (the contract's limit). */
+export const decodeBatchLimit = 1024;
+/** Images per gallery page, as in the notebook. */
+export const galleryPageSize = 10;
+export const manifoldLimits = { minN: 2, maxN: 30, minRange: 0.1, maxRange: 10 } as const;
+
+/** The manifold on screen: the snapshot's own, or re-decoded for other settings. */
+export interface ManifoldFigure {
+  n: number;
+  range: number;
+  images: Uint8Array;
+  labels: [string, string];
+  epoch: number;
+}
+
+/** Three gallery rows for ten test images. */
+export interface GalleryFigure {
+  /** Test-set indices shown. */
+  indices: number[];
+  labels: number[];
+  original: Uint8Array;
+  /** Columns whose original image is not in the snapshot (drawn hatched). */
+  missingOriginal: boolean[];
+  mean: Uint8Array;
+  sampled: Uint8Array;
+  /** True when all three rows are the snapshot's own. */
+  fromSnapshot: boolean;
+  epoch: number;
+}
+
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/** The figures of one run at one epoch, the latent view, and decoding new points. */
+export const useExploreStore = defineStore('explore', () => {
+  const app = useAppStore();
+  const runId = ref<string | null>(null);
+  /** Epochs with a stored snapshot. */
+  const epochs = ref<number[]>([]);
+  /** Follow the newest epoch as the run trains (the slider's right end). */
+  const follow = ref(true);
+  /** The epoch asked for; the snapshot shown may lag while it loads. */
+  const requestedEpoch = ref<number | null>(null);
+  const snapshot = shallowRef<Snapshot | null>(null);
+  const loading = ref(false);
+  const error = ref<string | null>(null);
+  const cache = new Map<string, Snapshot>();
+
+  const view = ref<LatentView>({ kind: 'dims', dims: [0, 1] });
+  const colormap = ref<ColormapName>('Greys_r');
+  const manifoldN = ref(20);
+  const manifoldRange = ref(2);
+  const manifold = shallowRef<ManifoldFigure | null>(null);
+  const manifoldLoading = ref(false);
+  const manifoldError = ref<string | null>(null);
+  /** null: the snapshot's fixed gallery; a number: test images from that index. */
+  const galleryOffset = ref<number | null>(null);
+  const gallery = shallowRef<GalleryFigure | null>(null);
+  const galleryError = ref<string | null>(null);
+  /** Test images at the two ends of the interpolation; clicks in the scatter set them in turn. */
+  const interpolationEnds = ref<[number, number]>([0, 1]);
+  let nextEnd = 0;
+
+  const latentDim = computed(() => snapshot.value?.latent.latentDim ?? 0);
+  const testCount = computed(() => snapshot.value?.latent.count ?? 0);
+  const shownEpoch = computed(() => snapshot.value?.epoch ?? null);
+  const latestEpoch = computed(() => (epochs.value.length ? Math.max(...epochs.value) : null));
+
+  /** PCA of the test codes, for latent spaces above two dimensions. */
+  const pca = computed<Pca | null>(() => {
+    const s = snapshot.value;
+    if (!s || s.latent.latentDim <= 2) return null;
+    return markRaw(computePca(s.latent.zMu, s.latent.count, s.latent.latentDim, 2));
+  });
+  const plane = computed(() => markRaw(planeForView(view.value, Math.max(latentDim.value, 1), pca.value)));
+  /** Test codes projected onto the view's plane, (x, y) interleaved. */
+  const projected = computed<Float32Array | null>(() => {
+    const s = snapshot.value;
+    if (!s) return null;
+    return markRaw(projectOntoPlane(s.latent.zMu, s.latent.count, s.latent.latentDim, plane.value));
+  });
+
+  /** Opens a run's figures; `snapshotEpochs` from `runs:get`. Shows the newest epoch. */
+  async function open(id: string, snapshotEpochs: number[]): Promise<void> {
+    if (runId.value !== id) {
+      cache.clear();
+      snapshot.value = null;
+      manifold.value = null;
+      gallery.value = null;
+      galleryOffset.value = null;
+      interpolationEnds.value = [0, 1];
+      nextEnd = 0;
+    }
+    runId.value = id;
+    epochs.value = [...new Set(snapshotEpochs)].sort((a, b) => a - b);
+    follow.value = true;
+    error.value = null;
+    if (latestEpoch.value !== null) await loadEpoch(latestEpoch.value);
+  }
+
+  function cacheKey(id: string, epoch: number): string {
+    return `${id}:${epoch}`;
+  }
+
+  /** Fetches (or takes from the cache) a snapshot; the latest request wins. */
+  async function loadEpoch(epoch: number): Promise<void> {
+    const id = runId.value;
+    if (!id) return;
+    requestedEpoch.value = epoch;
+    const cached = cache.get(cacheKey(id, epoch));
+    if (cached) {
+      setSnapshot(cached);
+      return;
+    }
+    loading.value = true;
+    const result = await callApi(app.api, 'runs:snapshot', { runId: id, epoch });
+    if (runId.value !== id || requestedEpoch.value !== epoch) return;
+    loading.value = false;
+    if (!result.ok) {
+      error.value = describeError(result.error);
+      return;
+    }
+    const snap = markRaw(result.value);
+    cache.set(cacheKey(id, snap.epoch), snap);
+    if (cache.size > 16) cache.delete(cache.keys().next().value as string);
+    setSnapshot(snap);
+  }
+
+  function setSnapshot(snap: Snapshot): void {
+    const previous = snapshot.value;
+    error.value = null;
+    if (!previous) {
+      const [a, b] = snap.galleryIndices;
+      interpolationEnds.value = [a ?? 0, b ?? Math.min(1, snap.latent.count - 1)];
+    }
+    if (!previous || previous.latent.latentDim !== snap.latent.latentDim) {
+      view.value = defaultView(snap.latent.latentDim);
+      if (snap.latent.latentDim <= 2) {
+        // Start from the snapshot's own manifold settings, so the first figure needs no decoding.
+        manifoldN.value = snap.manifold.n;
+        manifoldRange.value = snap.manifold.range;
+      }
+    }
+    snapshot.value = snap;
+  }
+
+  /** Shows an epoch; the newest one resumes following the run. */
+  function showEpoch(epoch: number): Promise<void> {
+    follow.value = epoch === latestEpoch.value;
+    return loadEpoch(epoch);
+  }
+
+  /** Follows the newest epoch again. */
+  function followLatest(): Promise<void> {
+    follow.value = true;
+    return latestEpoch.value !== null ? loadEpoch(latestEpoch.value) : Promise.resolve();
+  }
+
+  /**
+   * Decodes latent points with the run's decoder at the shown epoch, in calls
+   * of at most {@link decodeBatchLimit}; resolves the images or a readable error.
+   */
+  async function decode(
+    points: number[][],
+    epoch = shownEpoch.value ?? undefined,
+  ): Promise<Uint8Array | string> {
+    const id = runId.value;
+    if (!id) return 'No run is open.';
+    const parts: Uint8Array[] = [];
+    for (let start = 0; start < points.length; start += decodeBatchLimit) {
+      const chunk = points.slice(start, start + decodeBatchLimit);
+      const result = await callApi(app.api, 'runs:decode', {
+        runId: id,
+        points: chunk,
+        ...(epoch ? { epoch } : {}),
+      });
+      if (!result.ok) return describeError(result.error);
+      parts.push(result.value.images);
+    }
+    if (parts.length === 1) return parts[0] as Uint8Array;
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let offset = 0;
+    for (const p of parts) {
+      out.set(p, offset);
+      offset += p.length;
+    }
+    return out;
+  }
+
+  let manifoldSeq = 0;
+  /** Redraws the manifold for the current settings: the snapshot's own when they match, else decoded. */
+  async function refreshManifold(): Promise<void> {
+    const s = snapshot.value;
+    const seq = ++manifoldSeq;
+    if (!s) {
+      manifold.value = null;
+      return;
+    }
+    const n = Math.round(Math.min(Math.max(manifoldN.value, manifoldLimits.minN), manifoldLimits.maxN));
+    const range = Math.min(Math.max(manifoldRange.value, manifoldLimits.minRange), manifoldLimits.maxRange);
+    const p = plane.value;
+    const v = view.value;
+    if (
+      v.kind === 'dims' &&
+      s.manifold.n === n &&
+      s.manifold.range === range &&
+      sameNumbers(v.dims, s.manifold.dims)
+    ) {
+      manifold.value = markRaw({ n, range, images: s.manifold.images, labels: p.labels, epoch: s.epoch });
+      manifoldError.value = null;
+      manifoldLoading.value = false;
+      return;
+    }
+    manifoldLoading.value = true;
+    const images = await decode(manifoldPoints(p, n, range), s.epoch);
+    if (seq !== manifoldSeq) return;
+    manifoldLoading.value = false;
+    if (typeof images === 'string') {
+      manifoldError.value = images;
+      return;
+    }
+    manifoldError.value = null;
+    manifold.value = markRaw({ n, range, images, labels: p.labels, epoch: s.epoch });
+  }
+
+  let gallerySeq = 0;
+  /** Rebuilds the gallery for the offset: the snapshot's rows, or rows 2–3 decoded from the test codes. */
+  async function refreshGallery(): Promise<void> {
+    const s = snapshot.value;
+    const seq = ++gallerySeq;
+    if (!s) {
+      gallery.value = null;
+      return;
+    }
+    const count = s.latent.count;
+    const offset = galleryOffset.value;
+    const indices =
+      offset === null
+        ? s.galleryIndices.slice()
+        : Array.from(
+            { length: Math.max(0, Math.min(galleryPageSize, count - offset)) },
+            (_, i) => offset + i,
+          );
+    const labels = indices.map((i) => s.latent.labels[i] ?? 0);
+    if (sameNumbers(indices, s.galleryIndices)) {
+      gallery.value = markRaw({
+        indices,
+        labels,
+        original: s.gallery.original,
+        missingOriginal: indices.map(() => false),
+        mean: s.gallery.mean,
+        sampled: s.gallery.sampled,
+        fromSnapshot: true,
+        epoch: s.epoch,
+      });
+      galleryError.value = null;
+      return;
+    }
+    const dim = s.latent.latentDim;
+    const means = indices.map((i) => latentRow(s.latent.zMu, i, dim));
+    const samples = indices.map((i) => sampledLatent(s.latent.zMu, s.latent.zLogVar, i, dim));
+    const images = await decode([...means, ...samples], s.epoch);
+    if (seq !== gallerySeq) return;
+    if (typeof images === 'string') {
+      galleryError.value = images;
+      return;
+    }
+    galleryError.value = null;
+    const size = s.imageShape.height * s.imageShape.width * s.imageShape.channels;
+    // Originals travel only for the snapshot's fixed gallery images; other test images show hatched.
+    const originals = indices.map((i) => {
+      const k = s.galleryIndices.indexOf(i);
+      return k >= 0 ? imageAt(s.gallery.original, s.imageShape, k) : null;
+    });
+    gallery.value = markRaw({
+      indices,
+      labels,
+      original: stackImages(originals, s.imageShape),
+      missingOriginal: originals.map((o) => o === null),
+      mean: images.subarray(0, indices.length * size),
+      sampled: images.subarray(indices.length * size, 2 * indices.length * size),
+      fromSnapshot: false,
+      epoch: s.epoch,
+    });
+  }
+
+  /** Sets one end of the interpolation (A, then B, then A…) to a test image. */
+  function pickForInterpolation(index: number): void {
+    const ends: [number, number] = [...interpolationEnds.value];
+    ends[nextEnd] = index;
+    nextEnd = 1 - nextEnd;
+    interpolationEnds.value = ends;
+  }
+
+  /** The original test image `index`, when the snapshot carries it (the fixed gallery). */
+  function originalImage(index: number): Uint8Array | null {
+    const s = snapshot.value;
+    if (!s) return null;
+    const k = s.galleryIndices.indexOf(index);
+    return k >= 0 ? imageAt(s.gallery.original, s.imageShape, k) : null;
+  }
+
+  watch([snapshot, manifoldN, manifoldRange, plane], () => void refreshManifold());
+  watch([snapshot, galleryOffset], () => void refreshGallery());
+
+  let unsubscribe: Unsubscribe | null = null;
+  watch(
+    () => app.api,
+    (api) => {
+      unsubscribe?.();
+      unsubscribe = api
+        ? api.on('run:epoch', ({ runId: id, metrics }) => {
+            if (id !== runId.value) return;
+            if (!epochs.value.includes(metrics.epoch))
+              epochs.value = [...epochs.value, metrics.epoch].sort((a, b) => a - b);
+            if (follow.value) void loadEpoch(metrics.epoch);
+          })
+        : null;
+    },
+    { immediate: true },
+  );
+
+  return {
+    runId,
+    epochs,
+    follow,
+    requestedEpoch,
+    snapshot,
+    loading,
+    error,
+    view,
+    colormap,
+    manifoldN,
+    manifoldRange,
+    manifold,
+    manifoldLoading,
+    manifoldError,
+    galleryOffset,
+    gallery,
+    galleryError,
+    interpolationEnds,
+    latentDim,
+    testCount,
+    shownEpoch,
+    latestEpoch,
+    pca,
+    plane,
+    projected,
+    open,
+    showEpoch,
+    followLatest,
+    decode,
+    refreshManifold,
+    refreshGallery,
+    originalImage,
+    pickForInterpolation,
+  };
+});

@@ -1,0 +1,195 @@
+import { describe, expect, it, vi } from 'vitest';
+import { boundsMessage, hyperparamFields, presets } from '../../../shared/hyperparams';
+import { csvField, metricsCsv } from '../../../src-renderer/lib/csv';
+import { estimateEta, formatDuration } from '../../../src-renderer/lib/eta';
+import { formatHyperparam, formatLoss } from '../../../src-renderer/lib/format';
+import {
+  changedKeys,
+  formFromHyperparams,
+  parseHidden,
+  parseNumberField,
+  validateForm,
+} from '../../../src-renderer/lib/hyperparam-form';
+import { latestOnly } from '../../../src-renderer/lib/latest-only';
+import { mlpParameterCount, mlpShape } from '../../../src-renderer/lib/model-size';
+import { shortcutFor, type KeyLike } from '../../../src-renderer/lib/shortcuts';
+import { fakeEpoch } from './fake-api';
+
+describe('ETA', () => {
+  const base = {
+    epoch: 2,
+    step: 50,
+    stepsPerEpoch: 100,
+    totalEpochs: 3,
+    batchSize: 64,
+    samplesPerSecond: 640,
+  };
+
+  it('uses samples per second before any epoch has finished', () => {
+    // 150 steps left × 64 images at 640 images/s.
+    expect(estimateEta(base)).toBeCloseTo(15);
+  });
+
+  it('prefers the duration of finished epochs (which include the test pass)', () => {
+    expect(estimateEta({ ...base, epochSeconds: [20, 30] })).toBeCloseTo(1.5 * 25);
+  });
+
+  it('is unknown without a rate', () => {
+    expect(estimateEta({ ...base, samplesPerSecond: 0 })).toBeNull();
+  });
+
+  it('formats durations for people', () => {
+    expect(formatDuration(42.4)).toBe('42 s');
+    expect(formatDuration(185)).toBe('3 min 05 s');
+    expect(formatDuration(3840)).toBe('1 h 04 min');
+    expect(formatDuration(null)).toBe('—');
+  });
+});
+
+describe('formatting', () => {
+  it('formats losses and hyperparameters', () => {
+    expect(formatLoss(152.345)).toBe('152.3');
+    expect(formatLoss(6.12345)).toBe('6.123');
+    expect(formatLoss(null)).toBe('—');
+    expect(formatHyperparam(0.001)).toBe('1e-3');
+    expect(formatHyperparam([512, 256])).toBe('512-256');
+    expect(formatHyperparam(null)).toBe('all');
+  });
+});
+
+describe('CSV', () => {
+  it('quotes fields that need it', () => {
+    expect(csvField('a,b')).toBe('"a,b"');
+    expect(csvField('say "hi"')).toBe('"say ""hi"""');
+    expect(csvField(null)).toBe('');
+  });
+
+  it('writes one row per epoch', () => {
+    const lines = metricsCsv([fakeEpoch(1), fakeEpoch(2)])
+      .trim()
+      .split('\n');
+    expect(lines[0]).toBe(
+      'epoch,train_loss,train_recon,train_kl,test_loss,test_recon,test_kl,beta,seconds,samples_per_second',
+    );
+    expect(lines).toHaveLength(3);
+    expect(lines[2]?.startsWith('2,')).toBe(true);
+  });
+});
+
+describe('shortcuts', () => {
+  const key = (k: string, over: Partial<KeyLike> = {}): KeyLike => ({
+    key: k,
+    ctrlKey: false,
+    metaKey: false,
+    altKey: false,
+    target: null,
+    ...over,
+  });
+
+  it('maps keys to views and actions', () => {
+    expect(shortcutFor(key('n'))).toEqual({ kind: 'navigate', to: '/new' });
+    expect(shortcutFor(key('2'))).toEqual({ kind: 'navigate', to: '/runs' });
+    expect(shortcutFor(key('3'))).toEqual({ kind: 'navigate', to: '/compare' });
+    expect(shortcutFor(key('s'))).toEqual({ kind: 'stop' });
+    expect(shortcutFor(key('?'))).toEqual({ kind: 'help' });
+    expect(shortcutFor(key('x'))).toBeNull();
+  });
+
+  it('leaves typing and browser shortcuts alone', () => {
+    expect(shortcutFor(key('n', { target: { tagName: 'INPUT' } }))).toBeNull();
+    expect(shortcutFor(key('s', { target: { tagName: 'TEXTAREA' } }))).toBeNull();
+    expect(shortcutFor(key('n', { ctrlKey: true }))).toBeNull();
+    expect(shortcutFor(key('Escape', { target: { tagName: 'INPUT' } }))).toEqual({ kind: 'close' });
+  });
+});
+
+describe('hyperparameter form', () => {
+  it('names the field and its documented bounds', () => {
+    const f = hyperparamFields.latentDim;
+    expect(parseNumberField(f, '0')).toEqual({ error: 'Latent dimension must be an integer from 1 to 64.' });
+    expect(parseNumberField(f, '2.5')).toEqual({ error: boundsMessage(f) });
+    expect(parseNumberField(f, 'abc')).toEqual({ error: boundsMessage(f) });
+    expect(parseNumberField(f, ' 20 ')).toEqual({ value: 20 });
+    expect(parseNumberField(hyperparamFields.learningRate, '0')).toEqual({
+      error: 'Learning rate must be a number greater than 0 and at most 1.',
+    });
+    expect(parseNumberField(hyperparamFields.learningRate, '1e-3')).toEqual({ value: 0.001 });
+  });
+
+  it('reads an empty limit as "all"', () => {
+    expect(parseNumberField(hyperparamFields.trainLimit, '')).toEqual({ value: null });
+    expect(parseNumberField(hyperparamFields.epochs, '')).toEqual({
+      error: boundsMessage(hyperparamFields.epochs),
+    });
+  });
+
+  it('parses hidden layers', () => {
+    expect(parseHidden('256')).toEqual([256]);
+    expect(parseHidden('512, 256')).toEqual([512, 256]);
+    expect(parseHidden('')).toBeNull();
+    expect(parseHidden('1, 2, 3, 4, 5')).toBeNull();
+    expect(parseHidden('0')).toBeNull();
+  });
+
+  it('accepts every preset as it is', () => {
+    for (const preset of presets) {
+      const result = validateForm(formFromHyperparams(preset.hyperparams));
+      expect(result.errors).toEqual({});
+      expect(result.hyperparams).toEqual(preset.hyperparams);
+    }
+  });
+
+  it('collects one message per invalid field', () => {
+    const form = {
+      ...formFromHyperparams(presets[0]!.hyperparams),
+      epochs: '0',
+      batchSize: '99999',
+      hidden: 'x',
+    };
+    const result = validateForm(form);
+    expect(result.hyperparams).toBeNull();
+    expect(Object.keys(result.errors).sort()).toEqual(['batchSize', 'epochs', 'hidden']);
+    expect(result.errors.batchSize).toBe('Batch size must be an integer from 1 to 4096.');
+  });
+
+  it('lists fields changed from the preset', () => {
+    const form = { ...formFromHyperparams(presets[0]!.hyperparams), epochs: '30' };
+    expect(changedKeys(form, presets[0]!.hyperparams)).toEqual(['epochs']);
+  });
+});
+
+describe('model size', () => {
+  it("counts the notebook's 404,244 parameters", () => {
+    expect(mlpParameterCount(784, { hidden: [256], latentDim: 2 })).toBe(404_244);
+    expect(mlpShape(784, { hidden: [256], latentDim: 2 })).toBe('784-256-2-256-784');
+  });
+
+  it('counts the PyTorch example', () => {
+    expect(mlpParameterCount(784, { hidden: [400], latentDim: 20 })).toBe(652_824);
+  });
+});
+
+describe('latestOnly', () => {
+  it('runs one call at a time and only the newest waiting request', async () => {
+    const seen: number[] = [];
+    const results: number[] = [];
+    let release: (() => void) | null = null;
+    const call = vi.fn(
+      (n: number) =>
+        new Promise<number>((resolve) => {
+          seen.push(n);
+          release = () => resolve(n * 10);
+        }),
+    );
+    const caller = latestOnly(call, (r) => results.push(r));
+    caller.request(1);
+    caller.request(2);
+    caller.request(3);
+    expect(seen).toEqual([1]);
+    (release as unknown as () => void)();
+    await vi.waitFor(() => expect(seen).toEqual([1, 3]));
+    (release as unknown as () => void)();
+    await vi.waitFor(() => expect(results).toEqual([30]));
+    expect(call).toHaveBeenCalledTimes(2);
+  });
+});

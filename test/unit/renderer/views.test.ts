@@ -1,0 +1,243 @@
+// @vitest-environment happy-dom
+import { flushPromises, mount } from '@vue/test-utils';
+import { createPinia, setActivePinia, type Pinia } from 'pinia';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createMemoryHistory, createRouter, type Router } from 'vue-router';
+import { hyperparamFields } from '../../../shared/hyperparams';
+import App from '../../../src-renderer/App.vue';
+import { routes } from '../../../src-renderer/router';
+import { useAppStore } from '../../../src-renderer/stores/app';
+import { createFakeApi, fakeEpoch, type FakeApi } from './fake-api';
+
+let api: FakeApi;
+let pinia: Pinia;
+let router: Router;
+
+async function mountAt(path: string) {
+  router = createRouter({ history: createMemoryHistory(), routes });
+  await router.push(path);
+  await router.isReady();
+  const wrapper = mount(App, { global: { plugins: [pinia, router] }, attachTo: document.body });
+  await flushPromises();
+  await flushPromises();
+  return wrapper;
+}
+
+beforeEach(() => {
+  document.body.innerHTML = '';
+  pinia = createPinia();
+  setActivePinia(pinia);
+  api = createFakeApi();
+  useAppStore().attach(api);
+});
+
+describe('New run', () => {
+  it('has a field for every hyperparameter of the schema, presets and the backend', async () => {
+    const w = await mountAt('/new');
+    for (const key of Object.keys(hyperparamFields))
+      expect(w.find(`[data-testid="hp-${key}"]`).exists()).toBe(true);
+    expect(w.find('[data-testid="hp-arch"]').exists()).toBe(true);
+    expect(w.find('[data-testid="hp-hidden"]').exists()).toBe(true);
+    expect(w.find('[data-testid="preset-keras-blog"]').attributes('aria-pressed')).toBe('true');
+    expect(w.find('[data-testid="backend-effective"]').text()).toContain('wasm');
+    expect(w.find('[data-testid="model-summary"]').text()).toContain('404,244 parameters');
+    expect((w.find('[data-testid="dataset-select"]').element as HTMLSelectElement).value).toBe('mnist');
+    w.unmount();
+  });
+
+  it('shows the bounds under a field as soon as it is wrong', async () => {
+    const w = await mountAt('/new');
+    await w.find('[data-testid="hp-latentDim"]').setValue('100');
+    expect(w.find('[data-testid="hp-latentDim-error"]').text()).toBe(
+      'Latent dimension must be an integer from 1 to 64.',
+    );
+    expect(w.find('[data-testid="start-run"]').attributes('disabled')).toBeDefined();
+    await w.find('[data-testid="hp-latentDim"]').setValue('20');
+    expect(w.find('[data-testid="hp-latentDim-error"]').exists()).toBe(false);
+    w.unmount();
+  });
+
+  it('applies a preset and starts the run, then opens it', async () => {
+    const w = await mountAt('/new');
+    await w.find('[data-testid="preset-pytorch-example"]').trigger('click');
+    expect((w.find('[data-testid="hp-latentDim"]').element as HTMLInputElement).value).toBe('20');
+    await w.find('[data-testid="new-run-form"]').trigger('submit');
+    await flushPromises();
+    const started = api.callsOf('runs:start')[0];
+    expect(started?.hyperparams.latentDim).toBe(20);
+    expect(started?.hyperparams.batchSize).toBe(128);
+    expect(router.currentRoute.value.path).toMatch(/^\/runs\/run-\d+$/);
+    w.unmount();
+  });
+
+  it('imports a dataset with progress and selects it', async () => {
+    let finish: (() => void) | null = null;
+    api.handle(
+      'datasets:import',
+      (arg) =>
+        new Promise((resolve) => {
+          finish = () => resolve({ ok: true, value: { ...api.datasets[0]!, name: arg.name, source: 'idx' } });
+        }),
+    );
+    const w = await mountAt('/new');
+    await w.find('[data-testid="dataset-import-toggle"]').trigger('click');
+    await w.find('[data-testid="dataset-import-name"]').setValue('fashion');
+    await w.find('[data-testid="dataset-import-paths"]').setValue('/d/train-images.gz\n/d/train-labels.gz');
+    await w.find('[data-testid="dataset-import-submit"]').trigger('click');
+    await flushPromises();
+    expect(w.find('[data-testid="dataset-import-progress"]').exists()).toBe(true);
+    api.emit('dataset:progress', { name: 'fashion', done: 300, total: 1200 });
+    await flushPromises();
+    expect(w.find('[data-testid="dataset-import-progress"]').text()).toContain('300 / 1,200 images');
+    (finish as unknown as () => void)();
+    await flushPromises();
+    expect(w.find('[data-testid="dataset-import-progress"]').exists()).toBe(false);
+    expect((w.find('[data-testid="dataset-select"]').element as HTMLSelectElement).value).toBe('fashion');
+    w.unmount();
+  });
+});
+
+describe('Runs', () => {
+  it('says what to do when there are no runs', async () => {
+    const w = await mountAt('/runs');
+    expect(w.find('[data-testid="runs-empty"]').text()).toContain('New run');
+    w.unmount();
+  });
+
+  it('lists runs with their final test loss and deletes after confirmation', async () => {
+    const run = api.addRun({ name: 'seed run', epochsDone: 2 });
+    const w = await mountAt('/runs');
+    const row = w.find(`[data-testid="run-row-${run.summary.id}"]`);
+    expect(row.text()).toContain('seed run');
+    expect(w.find(`[data-testid="run-loss-${run.summary.id}"]`).text()).toBe(
+      fakeEpoch(2).test.loss.toFixed(1),
+    );
+    await w.find(`[data-testid="run-delete-${run.summary.id}"]`).trigger('click');
+    expect(document.querySelector('[data-testid="confirm-dialog"]')).not.toBeNull();
+    expect(api.callsOf('runs:delete')).toEqual([]);
+    await w.find('[data-testid="confirm-ok"]').trigger('click');
+    await flushPromises();
+    expect(api.callsOf('runs:delete')).toEqual([{ runId: run.summary.id }]);
+    expect(w.find(`[data-testid="run-row-${run.summary.id}"]`).exists()).toBe(false);
+    w.unmount();
+  });
+
+  it('renames in place', async () => {
+    const run = api.addRun({ name: 'before' });
+    const w = await mountAt('/runs');
+    await w.find(`[data-testid="run-rename-${run.summary.id}"]`).trigger('click');
+    await w.find('[data-testid="run-rename-input"]').setValue('after');
+    await w.find('[data-testid="run-rename-save"]').trigger('click');
+    await flushPromises();
+    expect(w.find(`[data-testid="run-link-${run.summary.id}"]`).text()).toBe('after');
+    w.unmount();
+  });
+
+  it('shows API errors as sentences', async () => {
+    api.fail('runs:list', 'internal', '');
+    const w = await mountAt('/runs');
+    expect(w.find('[data-testid="runs-error"]').text()).toBe(
+      'Something went wrong inside VAE Studio; the details are in its log.',
+    );
+    w.unmount();
+  });
+});
+
+describe('Run view', () => {
+  it('shows progress, stops, and says when figures will come', async () => {
+    const run = api.addRun({ epochsDone: 0, status: 'running', hyperparams: { epochs: 5 } });
+    const w = await mountAt(`/runs/${run.summary.id}`);
+    expect(w.find('[data-testid="figures-empty"]').text()).toContain('epoch 1 ends');
+    api.emit('run:progress', {
+      runId: run.summary.id,
+      epoch: 1,
+      step: 50,
+      stepsPerEpoch: 100,
+      train: { loss: 200, recon: 190, kl: 10 },
+      samplesPerSecond: 3200,
+    });
+    await flushPromises();
+    expect(w.find('[data-testid="progress-epoch"]').text()).toBe('1 / 5');
+    expect(w.find('[data-testid="progress-step"]').text()).toBe('50 / 100');
+    expect(w.find('[data-testid="progress-speed"]').text()).toBe('3,200 samples/s');
+    expect(w.find('[data-testid="progress-eta"]').text()).not.toBe('—');
+    expect(w.find('[data-testid="progress-bar"]').attributes('aria-valuenow')).toBe('10');
+    await w.find('[data-testid="stop-run"]').trigger('click');
+    await flushPromises();
+    expect(api.callsOf('runs:stop')).toEqual([{ runId: run.summary.id }]);
+    expect(w.find('[data-testid="resume-run"]').exists()).toBe(true);
+    w.unmount();
+  });
+
+  it('draws the figures of the latest epoch and moves with the slider', async () => {
+    const run = api.addRun({ epochsDone: 3 });
+    const w = await mountAt(`/runs/${run.summary.id}`);
+    await flushPromises();
+    for (const id of [
+      'gallery',
+      'scatter-canvas',
+      'manifold-canvas',
+      'loss-chart',
+      'kl-chart',
+      'epoch-slider',
+    ]) {
+      expect(w.find(`[data-testid="${id}"]`).exists(), id).toBe(true);
+    }
+    expect(w.find('[data-testid="epoch-value"]').text()).toBe('3');
+    await w.find('[data-testid="epoch-slider"]').setValue('0');
+    await flushPromises();
+    expect(w.find('[data-testid="epoch-value"]').text()).toBe('1');
+    expect(w.find('[data-testid="manifold-canvas"]').attributes('data-n')).toBe('20');
+    w.unmount();
+  });
+
+  it('stops with the S key', async () => {
+    const run = api.addRun({ epochsDone: 1, status: 'running' });
+    const w = await mountAt(`/runs/${run.summary.id}`);
+    window.dispatchEvent(new KeyboardEvent('keydown', { key: 's' }));
+    await flushPromises();
+    expect(api.callsOf('runs:stop')).toHaveLength(1);
+    window.dispatchEvent(new KeyboardEvent('keydown', { key: '2' }));
+    await flushPromises();
+    expect(router.currentRoute.value.path).toBe('/runs');
+    w.unmount();
+  });
+});
+
+describe('Compare', () => {
+  it('asks for runs, then overlays them and filters the table', async () => {
+    const a = api.addRun({ name: 'a' });
+    const b = api.addRun({ name: 'b', hyperparams: { beta: 4 } });
+    const w = await mountAt('/compare');
+    expect(w.find('[data-testid="compare-empty"]').exists()).toBe(true);
+    await w.find(`[data-testid="compare-pick-${a.summary.id}"]`).setValue(true);
+    await flushPromises();
+    await w.find(`[data-testid="compare-pick-${b.summary.id}"]`).setValue(true);
+    await flushPromises();
+    expect(router.currentRoute.value.query.runs).toBe(`${a.summary.id},${b.summary.id}`);
+    expect(w.find('[data-testid="compare-chart"]').exists()).toBe(true);
+    await w.find('[data-testid="compare-only-diff"]').setValue(true);
+    expect(w.findAll('[data-testid^="compare-row-"]').map((r) => r.attributes('data-testid'))).toEqual([
+      'compare-row-beta',
+    ]);
+    expect(w.find(`[data-testid="compare-manifold-${b.summary.id}"]`).exists()).toBe(true);
+    w.unmount();
+  });
+});
+
+describe('About', () => {
+  it('keeps its test ids', async () => {
+    const w = await mountAt('/about');
+    for (const id of [
+      'about',
+      'about-version',
+      'about-data-dir',
+      'about-platform',
+      'about-shell',
+      'backend-wasm',
+    ]) {
+      expect(w.find(`[data-testid="${id}"]`).exists(), id).toBe(true);
+    }
+    w.unmount();
+  });
+});
