@@ -88,6 +88,18 @@ export interface Commands {
   'app:info': { arg: Record<string, never>; result: AppInfo };
   /** Datasets available for training. */
   'datasets:list': { arg: Record<string, never>; result: DatasetInfo[] };
+  /** Images and labels of a dataset by index (gallery paging, scatter hover). */
+  'datasets:images': {
+    arg: { name: string; split: 'train' | 'test'; indices: number[] };
+    result: {
+      images: Uint8Array;
+      labels: Uint8Array;
+      count: number;
+      height: number;
+      width: number;
+      channels: number;
+    };
+  };
   /** Imports IDX files or a folder of images under a new name. */
   'datasets:import': { arg: DatasetImportArg; result: DatasetInfo };
   /** Queues a new run; it starts when the worker is free. */
@@ -168,6 +180,7 @@ function names<Map>() {
 export const commandNames = names<Commands>()([
   'app:info',
   'datasets:list',
+  'datasets:images',
   'datasets:import',
   'runs:start',
   'runs:stop',

@@ -25,6 +25,18 @@ const epoch = z.number().int({ error: 'epoch must be an integer.' }).min(1, { er
 export const commandArgSchemas = {
   'app:info': none,
   'datasets:list': none,
+  'datasets:images': z
+    .object({
+      name: z.string().min(1).max(64),
+      split: z.enum(['train', 'test'], { error: 'split must be "train" or "test".' }),
+      indices: z
+        .array(
+          z.number().int({ error: 'indices must be integers.' }).min(0, { error: 'indices start at 0.' }),
+        )
+        .min(1, { error: 'indices must name at least one image.' })
+        .max(1024, { error: 'At most 1024 images per call.' }),
+    })
+    .strict(),
   'datasets:import': z.discriminatedUnion(
     'kind',
     [

@@ -1,6 +1,8 @@
 import type { EventBus } from '../core/event-bus';
 import type { HandlerTable } from '../core/dispatcher';
-import { importFolder, importIdx, listDatasets } from '../datasets';
+import { AppError } from '../core/app-error';
+import { importFolder, importIdx, listDatasets, loadDataset } from '../datasets';
+import type { LoadedDataset } from '../datasets/types';
 import type { RunStore } from '../store';
 
 /** `datasets:*` commands. The dataset files are the source of truth; the store keeps a row per import for runs to refer to. */
@@ -12,9 +14,38 @@ export function datasetHandlers({
   dataDir: string;
   store: RunStore;
   events: EventBus;
-}): Pick<HandlerTable, 'datasets:list' | 'datasets:import'> {
+}): Pick<HandlerTable, 'datasets:list' | 'datasets:images' | 'datasets:import'> {
+  // Hovering asks for one image at a time: keep the last dataset loaded rather than reading it per call.
+  let recent: LoadedDataset | null = null;
   return {
     'datasets:list': () => listDatasets(dataDir),
+    'datasets:images': async ({ name, split, indices }) => {
+      if (recent?.info.name.toLowerCase() !== name.toLowerCase())
+        recent = await loadDataset({ name, dataDir });
+      const { info } = recent;
+      const set = recent[split];
+      const pixels = info.height * info.width * info.channels;
+      const images = new Uint8Array(indices.length * pixels);
+      const labels = new Uint8Array(indices.length);
+      indices.forEach((index, i) => {
+        if (index >= set.count) {
+          throw new AppError(
+            'invalid_argument',
+            `Image ${index} does not exist: the ${split} set holds ${set.count} images.`,
+          );
+        }
+        images.set(set.images.subarray(index * pixels, (index + 1) * pixels), i * pixels);
+        labels[i] = set.labels[index] ?? 0;
+      });
+      return {
+        images,
+        labels,
+        count: indices.length,
+        height: info.height,
+        width: info.width,
+        channels: info.channels,
+      };
+    },
     'datasets:import': async (arg) => {
       const result =
         arg.kind === 'idx'

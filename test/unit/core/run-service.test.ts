@@ -233,3 +233,19 @@ describe('run service', () => {
     });
   });
 });
+
+describe('datasets:images', () => {
+  it('returns the images and labels of MNIST by index, and refuses an index past the end', async () => {
+    const result = await core.dispatch('datasets:images', { name: 'mnist', split: 'train', indices: [0, 1] });
+    expect(result.ok).toBe(true);
+    const value = (result as { value: { images: Uint8Array; labels: Uint8Array; count: number } }).value;
+    expect(value.count).toBe(2);
+    expect(value.images.length).toBe(2 * 784);
+    // MNIST's first two training digits are a 5 and a 0.
+    expect(Array.from(value.labels)).toEqual([5, 0]);
+    expect(await core.dispatch('datasets:images', { name: 'mnist', split: 'test', indices: [10_000] })).toEqual({
+      ok: false,
+      error: { code: 'invalid_argument', message: 'Image 10000 does not exist: the test set holds 10000 images.' },
+    });
+  });
+});
