@@ -327,12 +327,13 @@ export class RunService {
     } else if (end.status === 'completed') {
       message = null;
     }
+    // Free the worker slot first: listeners of run:status (whenIdle) must see the service idle.
+    if (this.current === runId) this.current = null;
     try {
       this.setStatus({ runId, status, message });
     } catch (error) {
       this.logError(`[runs] recording the end of run ${runId} failed`, error);
     }
-    if (this.current === runId) this.current = null;
     this.pump();
   }
 
@@ -341,12 +342,12 @@ export class RunService {
       ? error.message
       : 'The run could not start; the details are in the log.';
     if (!hasErrorCode(error)) this.logError(`[runs] run ${runId} could not start`, error);
+    if (this.current === runId) this.current = null;
     try {
       this.setStatus({ runId, status: 'failed', message });
     } catch (inner) {
       this.logError('[runs] recording a failed start failed', inner);
     }
-    if (this.current === runId) this.current = null;
     this.pump();
   }
 

@@ -243,9 +243,29 @@ describe('datasets:images', () => {
     expect(value.images.length).toBe(2 * 784);
     // MNIST's first two training digits are a 5 and a 0.
     expect(Array.from(value.labels)).toEqual([5, 0]);
-    expect(await core.dispatch('datasets:images', { name: 'mnist', split: 'test', indices: [10_000] })).toEqual({
+    expect(
+      await core.dispatch('datasets:images', { name: 'mnist', split: 'test', indices: [10_000] }),
+    ).toEqual({
       ok: false,
-      error: { code: 'invalid_argument', message: 'Image 10000 does not exist: the test set holds 10000 images.' },
+      error: {
+        code: 'invalid_argument',
+        message: 'Image 10000 does not exist: the test set holds 10000 images.',
+      },
     });
+  });
+});
+
+describe('whenIdle', () => {
+  it('resolves once the last run has ended', async () => {
+    const run = await start();
+    host.ready(run.id);
+    await tick();
+    let idle = false;
+    const waiting = core.runs.whenIdle().then(() => (idle = true));
+    await tick();
+    expect(idle).toBe(false);
+    host.end(run.id, 'completed');
+    await waiting;
+    expect(idle).toBe(true);
   });
 });
