@@ -1,6 +1,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { ErrorCode, Result } from '../../shared/result';
+import type { VaeApi } from '../../shared/contract';
 import { createCore, type Core } from '../core/core';
+import { createInProcessApi } from '../transports/in-process';
 import { resolveDataDir } from '../platform/paths';
 
 /** Bad arguments or input: one line on stderr, exit code 2. */
@@ -78,6 +80,22 @@ export async function withCore<T>(
   } finally {
     await core.close();
   }
+}
+
+/** Runs `body` with the typed in-process client over a core, closing both after. */
+export function withApi<T>(
+  values: { 'data-dir'?: string | undefined; db?: string | undefined },
+  io: CliIo,
+  body: (api: VaeApi, core: Core) => Promise<T>,
+): Promise<T> {
+  return withCore(values, io, async (core) => {
+    const api = createInProcessApi(core);
+    try {
+      return await body(api, core);
+    } finally {
+      api.close();
+    }
+  });
 }
 
 /** Parses a flag as an integer or a number, naming the flag when it is neither. */

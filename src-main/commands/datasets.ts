@@ -1,7 +1,6 @@
 import * as path from 'node:path';
 import type { DatasetInfo } from '../../shared/contract';
-import { createInProcessApi } from '../transports/in-process';
-import { dataOptions, numberFlag, parse, unwrap, UsageError, withCore, type CliIo } from './common';
+import { dataOptions, numberFlag, parse, unwrap, UsageError, withApi, type CliIo } from './common';
 
 function table(datasets: DatasetInfo[]): string {
   return (
@@ -35,43 +34,38 @@ export async function datasetsCommand(args: string[], io: CliIo, help: string): 
     io.stdout(help);
     return sub === undefined && !values.help ? 2 : 0;
   }
-  return withCore(values, io, async (core) => {
-    const api = createInProcessApi(core);
-    try {
-      if (sub === 'list') {
-        const datasets = unwrap(await api.call['datasets:list']({}));
-        io.stdout(values.json ? `${JSON.stringify(datasets)}\n` : table(datasets));
-        return 0;
-      }
-      if (sub !== 'import') throw new UsageError(`Unknown datasets command "${sub}"; use list or import.`);
-      if (!values.name) throw new UsageError('datasets import needs --name NAME.');
-      // `--idx DIR` or `--idx a.gz b.gz …` (the extra files arrive as positionals).
-      const idx = [...(values.idx ?? []), ...positionals];
-      if (idx.length > 0 === (values.folder !== undefined)) {
-        throw new UsageError('datasets import needs either --idx DIR|FILES or --folder DIR.');
-      }
-      let lastShown = 0;
-      const off = api.on('dataset:progress', ({ done, total }) => {
-        if (!io.isTty || Date.now() - lastShown < 100) return;
-        lastShown = Date.now();
-        io.stderr(`\rImporting… ${done}/${total} images`);
-      });
-      const size = numberFlag('size', values.size, 'int') ?? 28;
-      const channels = numberFlag('channels', values.channels, 'int') ?? 1;
-      if (channels !== 1 && channels !== 3) throw new UsageError('--channels must be 1 or 3.');
-      const info = unwrap(
-        await api.call['datasets:import'](
-          idx.length > 0
-            ? { kind: 'idx', name: values.name, paths: idx.map((p) => path.resolve(p)) }
-            : { kind: 'folder', name: values.name, path: path.resolve(values.folder ?? ''), size, channels },
-        ),
-      );
-      off();
-      if (io.isTty) io.stderr('\r\x1b[K');
-      io.stdout(values.json ? `${JSON.stringify(info)}\n` : table([info]));
+  return withApi(values, io, async (api) => {
+    if (sub === 'list') {
+      const datasets = unwrap(await api.call['datasets:list']({}));
+      io.stdout(values.json ? `${JSON.stringify(datasets)}\n` : table(datasets));
       return 0;
-    } finally {
-      api.close();
     }
+    if (sub !== 'import') throw new UsageError(`Unknown datasets command "${sub}"; use list or import.`);
+    if (!values.name) throw new UsageError('datasets import needs --name NAME.');
+    // `--idx DIR` or `--idx a.gz b.gz …` (the extra files arrive as positionals).
+    const idx = [...(values.idx ?? []), ...positionals];
+    if (idx.length > 0 === (values.folder !== undefined)) {
+      throw new UsageError('datasets import needs either --idx DIR|FILES or --folder DIR.');
+    }
+    let lastShown = 0;
+    const off = api.on('dataset:progress', ({ done, total }) => {
+      if (!io.isTty || Date.now() - lastShown < 100) return;
+      lastShown = Date.now();
+      io.stderr(`\rImporting… ${done}/${total} images`);
+    });
+    const size = numberFlag('size', values.size, 'int') ?? 28;
+    const channels = numberFlag('channels', values.channels, 'int') ?? 1;
+    if (channels !== 1 && channels !== 3) throw new UsageError('--channels must be 1 or 3.');
+    const info = unwrap(
+      await api.call['datasets:import'](
+        idx.length > 0
+          ? { kind: 'idx', name: values.name, paths: idx.map((p) => path.resolve(p)) }
+          : { kind: 'folder', name: values.name, path: path.resolve(values.folder ?? ''), size, channels },
+      ),
+    );
+    off();
+    if (io.isTty) io.stderr('\r\x1b[K');
+    io.stdout(values.json ? `${JSON.stringify(info)}\n` : table([info]));
+    return 0;
   });
 }

@@ -1,7 +1,6 @@
 import * as path from 'node:path';
 import { runStatuses, type RunStatus, type RunSummary } from '../../shared/run';
-import { createInProcessApi } from '../transports/in-process';
-import { dataOptions, numberFlag, parse, unwrap, UsageError, withCore, type CliIo } from './common';
+import { dataOptions, numberFlag, parse, unwrap, UsageError, withApi, type CliIo } from './common';
 import { resumeCommand } from './train';
 
 function table(runs: RunSummary[]): string {
@@ -52,71 +51,66 @@ export async function runsCommand(args: string[], io: CliIo, help: string): Prom
     return id;
   };
   if (sub === 'resume') return resumeCommand({ runId: runId(), values }, io);
-  return withCore(values, io, async (core) => {
-    const api = createInProcessApi(core);
-    try {
-      switch (sub) {
-        case 'list': {
-          for (const s of values.status ?? []) {
-            if (!(runStatuses as readonly string[]).includes(s)) {
-              throw new UsageError(`--status must be one of ${runStatuses.join(', ')}, not "${s}".`);
-            }
+  return withApi(values, io, async (api) => {
+    switch (sub) {
+      case 'list': {
+        for (const s of values.status ?? []) {
+          if (!(runStatuses as readonly string[]).includes(s)) {
+            throw new UsageError(`--status must be one of ${runStatuses.join(', ')}, not "${s}".`);
           }
-          const limit = numberFlag('limit', values.limit, 'int');
-          const runs = unwrap(
-            await api.call['runs:list']({
-              ...(values.status ? { status: values.status as RunStatus[] } : {}),
-              ...(values.dataset ? { dataset: values.dataset } : {}),
-              ...(values.text ? { text: values.text } : {}),
-              ...(limit !== undefined ? { limit } : {}),
-            }),
-          );
-          io.stdout(values.json ? `${JSON.stringify(runs)}\n` : runs.length ? table(runs) : 'No runs yet.\n');
-          return 0;
         }
-        case 'show': {
-          const run = unwrap(await api.call['runs:get']({ runId: runId() }));
-          if (values.json) {
-            io.stdout(`${JSON.stringify(run)}\n`);
-          } else {
-            io.stdout(table([run]));
-            io.stdout(`\nhyperparameters: ${JSON.stringify(run.hyperparams)}\n`);
-            io.stdout(`backend: ${run.backend ?? '-'} (${run.device ?? '-'})\n`);
-            if (run.statusMessage) io.stdout(`message: ${run.statusMessage}\n`);
-            for (const e of run.epochs) {
-              io.stdout(
-                `epoch ${e.epoch}: train ${e.train.loss.toFixed(2)}  test ${e.test.loss.toFixed(2)} ` +
-                  `(recon ${e.test.recon.toFixed(2)}, KL ${e.test.kl.toFixed(2)})  ${e.seconds.toFixed(1)} s\n`,
-              );
-            }
-          }
-          return 0;
-        }
-        case 'delete': {
-          unwrap(await api.call['runs:delete']({ runId: runId() }));
-          io.stderr(`Deleted run ${runId()}.\n`);
-          return 0;
-        }
-        case 'export': {
-          if (!values.out)
-            throw new UsageError('runs export needs --out DIR, the folder to write the report into.');
-          const epoch = numberFlag('epoch', values.epoch, 'int');
-          const report = unwrap(
-            await api.call['runs:export']({
-              runId: runId(),
-              dir: path.resolve(values.out),
-              ...(epoch !== undefined ? { epoch } : {}),
-            }),
-          );
-          if (values.json) io.stdout(`${JSON.stringify(report)}\n`);
-          else io.stdout(`Wrote ${report.files.length} files to ${report.dir}\n`);
-          return 0;
-        }
-        default:
-          throw new UsageError(`Unknown runs command "${sub}"; use list, show, delete, export or resume.`);
+        const limit = numberFlag('limit', values.limit, 'int');
+        const runs = unwrap(
+          await api.call['runs:list']({
+            ...(values.status ? { status: values.status as RunStatus[] } : {}),
+            ...(values.dataset ? { dataset: values.dataset } : {}),
+            ...(values.text ? { text: values.text } : {}),
+            ...(limit !== undefined ? { limit } : {}),
+          }),
+        );
+        io.stdout(values.json ? `${JSON.stringify(runs)}\n` : runs.length ? table(runs) : 'No runs yet.\n');
+        return 0;
       }
-    } finally {
-      api.close();
+      case 'show': {
+        const run = unwrap(await api.call['runs:get']({ runId: runId() }));
+        if (values.json) {
+          io.stdout(`${JSON.stringify(run)}\n`);
+        } else {
+          io.stdout(table([run]));
+          io.stdout(`\nhyperparameters: ${JSON.stringify(run.hyperparams)}\n`);
+          io.stdout(`backend: ${run.backend ?? '-'} (${run.device ?? '-'})\n`);
+          if (run.statusMessage) io.stdout(`message: ${run.statusMessage}\n`);
+          for (const e of run.epochs) {
+            io.stdout(
+              `epoch ${e.epoch}: train ${e.train.loss.toFixed(2)}  test ${e.test.loss.toFixed(2)} ` +
+                `(recon ${e.test.recon.toFixed(2)}, KL ${e.test.kl.toFixed(2)})  ${e.seconds.toFixed(1)} s\n`,
+            );
+          }
+        }
+        return 0;
+      }
+      case 'delete': {
+        unwrap(await api.call['runs:delete']({ runId: runId() }));
+        io.stderr(`Deleted run ${runId()}.\n`);
+        return 0;
+      }
+      case 'export': {
+        if (!values.out)
+          throw new UsageError('runs export needs --out DIR, the folder to write the report into.');
+        const epoch = numberFlag('epoch', values.epoch, 'int');
+        const report = unwrap(
+          await api.call['runs:export']({
+            runId: runId(),
+            dir: path.resolve(values.out),
+            ...(epoch !== undefined ? { epoch } : {}),
+          }),
+        );
+        if (values.json) io.stdout(`${JSON.stringify(report)}\n`);
+        else io.stdout(`Wrote ${report.files.length} files to ${report.dir}\n`);
+        return 0;
+      }
+      default:
+        throw new UsageError(`Unknown runs command "${sub}"; use list, show, delete, export or resume.`);
     }
   });
 }
