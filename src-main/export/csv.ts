@@ -1,5 +1,7 @@
-import type { EpochMetrics } from '../../shared/run';
+import { csvLine as line } from '../../shared/csv';
 import type { BatchMetricsRow } from '../store';
+
+export { metricsCsv } from '../../shared/csv';
 
 /**
  * CSV text of the report: comma-separated, one header line, `\n` line ends,
@@ -9,45 +11,6 @@ import type { BatchMetricsRow } from '../store';
 /** Shortest text that reads back as the same float32 (9 significant digits always suffice). */
 function float32(value: number): number {
   return Number.isFinite(value) ? Number(value.toPrecision(9)) : value;
-}
-
-function line(values: readonly (number | string)[]): string {
-  return values.map((v) => (typeof v === 'number' ? String(v) : quote(v))).join(',');
-}
-
-function quote(text: string): string {
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-/** One row per epoch: losses of both sets, β and timing. */
-export function metricsCsv(epochs: readonly EpochMetrics[]): string {
-  const header = [
-    'epoch',
-    'train_loss',
-    'train_recon',
-    'train_kl',
-    'test_loss',
-    'test_recon',
-    'test_kl',
-    'beta',
-    'seconds',
-    'samples_per_second',
-  ];
-  const rows = epochs.map((e) =>
-    line([
-      e.epoch,
-      e.train.loss,
-      e.train.recon,
-      e.train.kl,
-      e.test.loss,
-      e.test.recon,
-      e.test.kl,
-      e.beta,
-      e.seconds,
-      e.samplesPerSecond,
-    ]),
-  );
-  return [line(header), ...rows].join('\n') + '\n';
 }
 
 /** One row per training batch (every stored step, not thinned). */
