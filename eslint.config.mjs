@@ -63,6 +63,8 @@ export default tseslint.config(
         clearTimeout: 'readonly',
         URL: 'readonly',
         performance: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
       },
     },
   },

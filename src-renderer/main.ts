@@ -2,6 +2,9 @@ import { createPinia } from 'pinia';
 import { createApp } from 'vue';
 import App from './App.vue';
 import { connect, ConnectError } from './api/client';
+import { warmCharts } from './charts/warm';
+import { warmCanvasFonts } from './figures/canvas';
+import { warmFigures } from './figures/warm';
 import { createAppRouter } from './router';
 import { useAppStore } from './stores/app';
 import './styles.css';
@@ -24,3 +27,7 @@ connect().then(
   },
 );
 app.mount('#app');
+// One-off costs of the first figure and chart, paid while the app waits for the user.
+warmCanvasFonts();
+warmFigures();
+warmCharts();

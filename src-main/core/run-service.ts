@@ -122,6 +122,7 @@ export class RunService {
       );
     }
     this.store.rewindToCheckpoint(runId);
+    this.forgetDecoders(runId);
     this.setStatus({ runId, status: 'queued', message: null });
     this.enqueue({ runId, backend: run.backend ?? 'auto' });
     return this.store.getRunSummary(runId);
@@ -130,10 +131,11 @@ export class RunService {
   /** Decodes latent points with the decoder of an epoch (the latest when omitted). */
   async decode(arg: CommandArg<'runs:decode'>): Promise<CommandResult<'runs:decode'>> {
     const run = this.store.getRunSummary(arg.runId);
-    const { epoch, weights } = this.store.getDecoderWeights(arg.runId, arg.epoch);
-    const key = `${arg.runId}:${epoch}`;
-    let decoder = this.decoders.get(key);
+    // A hover decodes one point at a time: answer from the cache without touching the database.
+    let decoder = this.decoders.get(`${arg.runId}:${arg.epoch ?? run.epochsDone}`);
     if (!decoder) {
+      const { epoch, weights } = this.store.getDecoderWeights(arg.runId, arg.epoch);
+      const key = `${arg.runId}:${epoch}`;
       const dataset = await this.dataset(run.hyperparams.dataset);
       const spec = modelSpecFor(run.hyperparams, {
         height: dataset.height,
@@ -163,6 +165,11 @@ export class RunService {
       throw new AppError('conflict', 'Stop the run before deleting it.');
     }
     this.store.deleteRun(runId);
+    this.forgetDecoders(runId);
+  }
+
+  /** Epochs after a checkpoint are trained again on resume, and a deleted run has none. */
+  private forgetDecoders(runId: string): void {
     for (const key of [...this.decoders.keys()]) if (key.startsWith(`${runId}:`)) this.decoders.delete(key);
   }
 

@@ -4,7 +4,7 @@ import { registerCharts } from '../charts/register';
 import { nextFrame } from '../lib/frame';
 
 /**
- * Owns one Chart.js chart: creates it on mount, rebuilds its data and options
+ * Owns one Chart.js chart: creates it in the frame after mount, rebuilds its data and options
  * from `build` when a source changes — at most once per animation frame, with
  * no animation — and destroys it on unmount.
  */
@@ -15,6 +15,16 @@ export function useChart<T extends ChartType>(
 ) {
   let chart: Chart<T> | null = null;
   let cancelFrame: (() => void) | null = null;
+  let cancelCreate: (() => void) | null = null;
+
+  // Creating a chart lays it out and draws it: tens of milliseconds, done in a frame of
+  // its own rather than in the task that mounts the view.
+  function scheduleCreate(): void {
+    cancelCreate ??= nextFrame(() => {
+      cancelCreate = null;
+      create();
+    });
+  }
 
   function create(): void {
     if (chart) return;
@@ -23,15 +33,26 @@ export function useChart<T extends ChartType>(
     // No 2-D context (tests in a DOM without canvas): the chart simply is not drawn.
     if (!el || !ctx) return;
     const ChartClass = registerCharts();
-    chart = markRaw(new ChartClass(ctx, build() as ChartConfiguration)) as unknown as Chart<T>;
+    const config = build();
+    optionsKey = JSON.stringify(config.options ?? {});
+    // Axes and legend first, the data a frame later: two shorter frames rather than one long one.
+    const empty = { ...config, data: { ...config.data, datasets: [] } };
+    chart = markRaw(new ChartClass(ctx, empty as ChartConfiguration)) as unknown as Chart<T>;
+    schedule();
   }
+
+  let optionsKey = '';
 
   function flush(): void {
     cancelFrame = null;
     if (!chart) return;
     const next = build();
     chart.data = next.data;
-    if (next.options) chart.options = next.options;
+    // New options make Chart.js resolve every scale and plugin again; while a run trains only
+    // the data changes, so options are replaced only when they differ (they are plain data).
+    const key = JSON.stringify(next.options ?? {});
+    if (next.options && key !== optionsKey) chart.options = next.options;
+    optionsKey = key;
     chart.update('none');
   }
 
@@ -41,17 +62,19 @@ export function useChart<T extends ChartType>(
   }
 
   function destroy(): void {
+    cancelCreate?.();
+    cancelCreate = null;
     cancelFrame?.();
     cancelFrame = null;
     chart?.destroy();
     chart = null;
   }
 
-  onMounted(create);
+  onMounted(scheduleCreate);
   // The canvas may appear later (behind a v-if) or be replaced: follow it.
   watch(canvas, (el) => {
     destroy();
-    if (el) create();
+    if (el) scheduleCreate();
   });
   watch(sources, schedule);
   onBeforeUnmount(destroy);

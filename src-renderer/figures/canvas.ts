@@ -1,3 +1,4 @@
+import { whenIdle } from '../lib/frame';
 import type { RgbaImage } from './images';
 
 /** Colours a figure draws its axes and text with, read from the theme. */
@@ -126,4 +127,31 @@ export function exportCanvasPng(
       resolve(true);
     }, 'image/png');
   });
+}
+
+/** The fonts the figures and the charts draw text with (see `registerCharts` for Chart.js's). */
+export const canvasFonts = [
+  '12px system-ui, sans-serif',
+  'bold 12px system-ui, sans-serif',
+  '11px system-ui, sans-serif',
+  '10px system-ui, sans-serif',
+] as const;
+
+/**
+ * Draws a little text in each canvas font, one font per idle moment. A font's
+ * first use on a canvas costs 5–20 ms (lookup, fallback, shaping); done here,
+ * that cost does not land in the frames that first show a run's charts.
+ */
+export function warmCanvasFonts(fonts: readonly string[] = canvasFonts): void {
+  const ctx = globalThis.document?.createElement('canvas').getContext('2d');
+  if (!ctx) return;
+  let next = 0;
+  const step = (): void => {
+    const font = fonts[next++];
+    if (font === undefined) return;
+    ctx.font = font;
+    ctx.fillText('0.123456789 −e+ loss epoch z [0]', 0, 12);
+    whenIdle(step);
+  };
+  whenIdle(step);
 }

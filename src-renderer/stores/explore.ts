@@ -14,6 +14,8 @@ import {
   type LatentView,
 } from '../figures/latent';
 import { computePca, type Pca } from '../figures/pca';
+import { nextTask } from '../lib/frame';
+import { createImageCache, type ImageCache } from '../lib/image-cache';
 import { useAppStore } from './app';
 import { callApi } from './call';
 import { describeError } from '../api/errors';
@@ -39,8 +41,10 @@ export interface GalleryFigure {
   indices: number[];
   labels: number[];
   original: Uint8Array;
-  /** Columns whose original image is not in the snapshot (drawn hatched). */
+  /** Columns whose original image could not be loaded (drawn hatched). */
   missingOriginal: boolean[];
+  /** Why the originals are missing, if they are. */
+  originalsError: string | null;
   mean: Uint8Array;
   sampled: Uint8Array;
   /** True when all three rows are the snapshot's own. */
@@ -56,6 +60,8 @@ function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
 export const useExploreStore = defineStore('explore', () => {
   const app = useAppStore();
   const runId = ref<string | null>(null);
+  /** The run's dataset: snapshot point i is image i of its test split. */
+  const dataset = ref<string | null>(null);
   /** Epochs with a stored snapshot. */
   const epochs = ref<number[]>([]);
   /** Follow the newest epoch as the run trains (the slider's right end). */
@@ -66,6 +72,8 @@ export const useExploreStore = defineStore('explore', () => {
   const loading = ref(false);
   const error = ref<string | null>(null);
   const cache = new Map<string, Snapshot>();
+  /** Test images per dataset, shared by the runs trained on it. */
+  const testImages = new Map<string, ImageCache>();
 
   const view = ref<LatentView>({ kind: 'dims', dims: [0, 1] });
   const colormap = ref<ColormapName>('Greys_r');
@@ -101,8 +109,16 @@ export const useExploreStore = defineStore('explore', () => {
     return markRaw(projectOntoPlane(s.latent.zMu, s.latent.count, s.latent.latentDim, plane.value));
   });
 
-  /** Opens a run's figures; `snapshotEpochs` from `runs:get`. Shows the newest epoch. */
-  async function open(id: string, snapshotEpochs: number[]): Promise<void> {
+  /**
+   * Opens a run's figures; `snapshotEpochs` from `runs:get`, `dataset` from its
+   * hyperparameters (without it, originals outside the fixed gallery are not shown).
+   * Shows the newest epoch.
+   */
+  async function open(
+    id: string,
+    { snapshotEpochs, dataset: datasetName = null }: { snapshotEpochs: number[]; dataset?: string | null },
+  ): Promise<void> {
+    dataset.value = datasetName;
     if (runId.value !== id) {
       cache.clear();
       snapshot.value = null;
@@ -135,6 +151,8 @@ export const useExploreStore = defineStore('explore', () => {
     }
     loading.value = true;
     const result = await callApi(app.api, 'runs:snapshot', { runId: id, epoch });
+    // Decoding a large snapshot took this task; the figures it updates get the next one.
+    await nextTask();
     if (runId.value !== id || requestedEpoch.value !== epoch) return;
     loading.value = false;
     if (!result.ok) {
@@ -163,6 +181,21 @@ export const useExploreStore = defineStore('explore', () => {
       }
     }
     snapshot.value = snap;
+    if (!previous) warmOriginals(snap);
+  }
+
+  /**
+   * Asks once per dataset for the page after the fixed gallery: the page paging
+   * shows first, and the core loads the dataset on its first use (a few hundred
+   * ms for MNIST), which then no hover has to wait for.
+   */
+  function warmOriginals(snap: Snapshot): void {
+    const images = testImageCache();
+    if (!images || images.size > 0) return;
+    const next = Array.from({ length: galleryPageSize }, (_, i) => galleryPageSize + i).filter(
+      (i) => i < snap.latent.count && !snap.galleryIndices.includes(i),
+    );
+    if (next.length > 0) void loadOriginals(next);
   }
 
   /** Shows an epoch; the newest one resumes following the run. */
@@ -206,6 +239,53 @@ export const useExploreStore = defineStore('explore', () => {
       offset += p.length;
     }
     return out;
+  }
+
+  function testImageCache(): ImageCache | null {
+    const name = dataset.value;
+    if (!name) return null;
+    const key = name.toLowerCase();
+    let images = testImages.get(key);
+    if (!images) {
+      images = createImageCache({
+        fetch: (indices) => callApi(app.api, 'datasets:images', { name, split: 'test', indices }),
+        batchLimit: decodeBatchLimit,
+      });
+      if (testImages.size >= 4) testImages.delete(testImages.keys().next().value as string);
+      testImages.set(key, images);
+    }
+    return images;
+  }
+
+  /** Test image `index` when it is at hand (the snapshot's fixed gallery, or loaded before). */
+  function peekOriginal(index: number): Uint8Array | null {
+    const s = snapshot.value;
+    if (!s) return null;
+    const k = s.galleryIndices.indexOf(index);
+    if (k >= 0) return imageAt(s.gallery.original, s.imageShape, k);
+    return testImageCache()?.peek(index) ?? null;
+  }
+
+  /**
+   * The original test images at `indices` (the snapshot's own where it has
+   * them, the rest in one `datasets:images` call per 1024), or a readable error.
+   */
+  async function loadOriginals(indices: readonly number[]): Promise<Uint8Array[] | string> {
+    const s = snapshot.value;
+    if (!s) return 'No run is open.';
+    const images = testImageCache();
+    if (!images) return 'The run’s dataset is not known, so its original images cannot be shown.';
+    const fromSnapshot = indices.map((i) => {
+      const k = s.galleryIndices.indexOf(i);
+      return k >= 0 ? imageAt(s.gallery.original, s.imageShape, k) : null;
+    });
+    const rest = indices.filter((_, k) => fromSnapshot[k] === null);
+    if (rest.length === 0) return fromSnapshot as Uint8Array[];
+    const result = await images.load(rest);
+    if (!result.ok) return describeError(result.error);
+    const loaded = result.value;
+    let next = 0;
+    return fromSnapshot.map((image) => image ?? (loaded[next++] as Uint8Array));
   }
 
   let manifoldSeq = 0;
@@ -269,6 +349,7 @@ export const useExploreStore = defineStore('explore', () => {
         labels,
         original: s.gallery.original,
         missingOriginal: indices.map(() => false),
+        originalsError: null,
         mean: s.gallery.mean,
         sampled: s.gallery.sampled,
         fromSnapshot: true,
@@ -280,7 +361,11 @@ export const useExploreStore = defineStore('explore', () => {
     const dim = s.latent.latentDim;
     const means = indices.map((i) => latentRow(s.latent.zMu, i, dim));
     const samples = indices.map((i) => sampledLatent(s.latent.zMu, s.latent.zLogVar, i, dim));
-    const images = await decode([...means, ...samples], s.epoch);
+    // Decoding and the originals are two calls to different places: ask for both at once.
+    const [images, originals] = await Promise.all([
+      decode([...means, ...samples], s.epoch),
+      loadOriginals(indices),
+    ]);
     if (seq !== gallerySeq) return;
     if (typeof images === 'string') {
       galleryError.value = images;
@@ -288,16 +373,13 @@ export const useExploreStore = defineStore('explore', () => {
     }
     galleryError.value = null;
     const size = s.imageShape.height * s.imageShape.width * s.imageShape.channels;
-    // Originals travel only for the snapshot's fixed gallery images; other test images show hatched.
-    const originals = indices.map((i) => {
-      const k = s.galleryIndices.indexOf(i);
-      return k >= 0 ? imageAt(s.gallery.original, s.imageShape, k) : null;
-    });
+    const found = typeof originals === 'string' ? indices.map(() => null) : originals;
     gallery.value = markRaw({
       indices,
       labels,
-      original: stackImages(originals, s.imageShape),
-      missingOriginal: originals.map((o) => o === null),
+      original: stackImages(found, s.imageShape),
+      missingOriginal: found.map((o) => o === null),
+      originalsError: typeof originals === 'string' ? originals : null,
       mean: images.subarray(0, indices.length * size),
       sampled: images.subarray(indices.length * size, 2 * indices.length * size),
       fromSnapshot: false,
@@ -311,14 +393,6 @@ export const useExploreStore = defineStore('explore', () => {
     ends[nextEnd] = index;
     nextEnd = 1 - nextEnd;
     interpolationEnds.value = ends;
-  }
-
-  /** The original test image `index`, when the snapshot carries it (the fixed gallery). */
-  function originalImage(index: number): Uint8Array | null {
-    const s = snapshot.value;
-    if (!s) return null;
-    const k = s.galleryIndices.indexOf(index);
-    return k >= 0 ? imageAt(s.gallery.original, s.imageShape, k) : null;
   }
 
   watch([snapshot, manifoldN, manifoldRange, plane], () => void refreshManifold());
@@ -343,6 +417,7 @@ export const useExploreStore = defineStore('explore', () => {
 
   return {
     runId,
+    dataset,
     epochs,
     follow,
     requestedEpoch,
@@ -373,7 +448,8 @@ export const useExploreStore = defineStore('explore', () => {
     decode,
     refreshManifold,
     refreshGallery,
-    originalImage,
+    peekOriginal,
+    loadOriginals,
     pickForInterpolation,
   };
 });

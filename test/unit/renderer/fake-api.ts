@@ -323,6 +323,25 @@ export function createFakeApi(): FakeApi {
   const builtins: { [K in CommandName]: Handler<K> } = {
     'app:info': () => ok(info),
     'datasets:list': () => ok(datasets.slice()),
+    'datasets:images': ({ name, split, indices }) => {
+      const d = datasets.find((x) => x.name.toLowerCase() === name.toLowerCase());
+      if (!d) return err('not_found', `No dataset "${name}".`);
+      if (indices.length === 0 || indices.length > 1024)
+        return err('invalid_argument', 'At most 1024 images per call.');
+      const count = split === 'train' ? d.trainCount : d.testCount;
+      const bad = indices.find((i) => !Number.isInteger(i) || i < 0 || i >= count);
+      if (bad !== undefined)
+        return err(
+          'invalid_argument',
+          `Image ${bad} does not exist: the ${split} set holds ${count} images.`,
+        );
+      const size = side * side;
+      const images = new Uint8Array(indices.length * size);
+      // Test image i has label i % 10, as in the fake snapshots, so hover and gallery line up with them.
+      const labels = Uint8Array.from(indices, (i) => i % 10);
+      indices.forEach((index, k) => fakeOriginal(index % 10, index, images, k * size));
+      return ok({ images, labels, count: indices.length, height: side, width: side, channels: 1 });
+    },
     'datasets:import': (arg) => {
       emit('dataset:progress', { name: arg.name, done: 0, total: 600 });
       const d: DatasetInfo = {

@@ -10,15 +10,18 @@ import { decodeBatchLimit, useExploreStore } from '../../../src-renderer/stores/
 import { useLiveStore } from '../../../src-renderer/stores/live';
 import { useNewRunStore } from '../../../src-renderer/stores/new-run';
 import { useRunsStore } from '../../../src-renderer/stores/runs';
-import { createFakeApi, fakeEpoch, type AddRunOptions, type FakeApi } from './fake-api';
+import { createFakeApi, fakeEpoch, fakeOriginal, type AddRunOptions, type FakeApi } from './fake-api';
 
 let api: FakeApi;
 
-/** Lets pending promises and watchers settle. */
+/** Lets pending promises, watchers and the stores' yields to a new task settle. */
 async function settle(): Promise<void> {
-  for (let i = 0; i < 6; i++) {
-    await Promise.resolve();
-    await nextTick();
+  for (let round = 0; round < 2; round++) {
+    for (let i = 0; i < 6; i++) {
+      await Promise.resolve();
+      await nextTick();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 0));
   }
 }
 
@@ -255,7 +258,7 @@ describe('explore store', () => {
   async function openRun(options: AddRunOptions = {}) {
     const run = api.addRun({ epochsDone: 3, ...options });
     const explore = useExploreStore();
-    await explore.open(run.summary.id, [1, 2, 3]);
+    await explore.open(run.summary.id, { snapshotEpochs: [1, 2, 3], dataset: 'mnist' });
     await settle();
     return { run, explore };
   }
@@ -266,6 +269,10 @@ describe('explore store', () => {
     expect(explore.manifold?.n).toBe(20);
     expect(explore.gallery?.fromSnapshot).toBe(true);
     expect(api.callsOf('runs:decode')).toEqual([]);
+    // The page after the fixed gallery is asked for once, which also warms the dataset in the core.
+    expect(api.callsOf('datasets:images')).toEqual([
+      { name: 'mnist', split: 'test', indices: [10, 11, 12, 13, 14, 15, 16, 17, 18, 19] },
+    ]);
     expect(explore.projected?.length).toBe(2000);
     expect(explore.plane.labels).toEqual(['z [0]', 'z [1]']);
   });
@@ -283,30 +290,75 @@ describe('explore store', () => {
     expect(explore.manifold?.images.length).toBe(100 * 784);
   });
 
-  it('pages the gallery by decoding the codes of other test images', async () => {
+  it('pages the gallery: codes decoded, originals fetched in one call per page and kept', async () => {
     const { explore } = await openRun();
     explore.galleryOffset = 20;
     await settle();
     const call = api.callsOf('runs:decode').at(-1);
     // Ten z_mu and ten sampled z.
     expect(call?.points).toHaveLength(20);
-    expect(explore.gallery?.indices).toEqual([20, 21, 22, 23, 24, 25, 26, 27, 28, 29]);
-    expect(explore.gallery?.fromSnapshot).toBe(false);
-    expect(explore.gallery?.missingOriginal.every(Boolean)).toBe(true);
+    expect(api.callsOf('datasets:images').map((c) => c.indices)).toEqual([
+      [10, 11, 12, 13, 14, 15, 16, 17, 18, 19],
+      [20, 21, 22, 23, 24, 25, 26, 27, 28, 29],
+    ]);
+    expect(api.callsOf('datasets:images').at(-1)).toMatchObject({ name: 'mnist', split: 'test' });
+    const g = explore.gallery;
+    expect(g?.indices).toEqual([20, 21, 22, 23, 24, 25, 26, 27, 28, 29]);
+    expect(g?.fromSnapshot).toBe(false);
+    expect(g?.missingOriginal.every((m) => !m)).toBe(true);
+    expect(g?.originalsError).toBeNull();
+    // The originals are the dataset's test images 20…29, in order.
+    const expected = new Uint8Array(784);
+    fakeOriginal(23, 23, expected, 0);
+    expect(Array.from(g?.original.subarray(3 * 784, 4 * 784) ?? [])).toEqual(Array.from(expected));
+    // Images 5–9 are the snapshot's fixed gallery and 10–14 came with the first page: nothing new is asked.
     explore.galleryOffset = 5;
     await settle();
-    expect(explore.gallery?.missingOriginal).toEqual([
-      false,
-      false,
-      false,
-      false,
-      false,
-      true,
-      true,
-      true,
-      true,
-      true,
+    expect(explore.gallery?.missingOriginal.every((m) => !m)).toBe(true);
+    explore.galleryOffset = 20;
+    await settle();
+    expect(api.callsOf('datasets:images')).toHaveLength(2);
+    expect(explore.gallery?.indices[0]).toBe(20);
+  });
+
+  it('shows a page hatched, and says why, when the originals cannot be loaded', async () => {
+    const { explore } = await openRun();
+    api.fail('datasets:images', 'not_found', 'No dataset "mnist".');
+    explore.galleryOffset = 30;
+    await settle();
+    expect(explore.gallery?.indices[0]).toBe(30);
+    expect(explore.gallery?.missingOriginal.every(Boolean)).toBe(true);
+    expect(explore.gallery?.originalsError).toBe('No dataset "mnist".');
+    expect(explore.galleryError).toBeNull();
+  });
+
+  it('loads hovered originals once and peeks at what it has', async () => {
+    const { explore } = await openRun();
+    expect(explore.peekOriginal(3)).not.toBeNull();
+    expect(explore.peekOriginal(500)).toBeNull();
+    const first = await explore.loadOriginals([500]);
+    expect(typeof first).not.toBe('string');
+    const expected = new Uint8Array(784);
+    fakeOriginal(0, 500, expected, 0);
+    expect(Array.from((first as Uint8Array[])[0] ?? [])).toEqual(Array.from(expected));
+    expect(Array.from(explore.peekOriginal(500) ?? [])).toEqual(Array.from(expected));
+    await explore.loadOriginals([500, 2, 12]);
+    expect(api.callsOf('datasets:images').map((c) => c.indices)).toEqual([
+      [10, 11, 12, 13, 14, 15, 16, 17, 18, 19],
+      [500],
     ]);
+  });
+
+  it('does without originals when the dataset is not known', async () => {
+    const run = api.addRun({ epochsDone: 1 });
+    const explore = useExploreStore();
+    await explore.open(run.summary.id, { snapshotEpochs: [1] });
+    await settle();
+    expect(await explore.loadOriginals([42])).toMatch(/dataset is not known/);
+    explore.galleryOffset = 40;
+    await settle();
+    expect(explore.gallery?.missingOriginal.every(Boolean)).toBe(true);
+    expect(api.callsOf('datasets:images')).toEqual([]);
   });
 
   it('shows other epochs, and follows new ones only when on the latest', async () => {

@@ -10,9 +10,11 @@ import {
   parseNumberField,
   validateForm,
 } from '../../../src-renderer/lib/hyperparam-form';
+import { createImageCache, type ImageBatch } from '../../../src-renderer/lib/image-cache';
 import { latestOnly } from '../../../src-renderer/lib/latest-only';
 import { mlpParameterCount, mlpShape } from '../../../src-renderer/lib/model-size';
 import { shortcutFor, type KeyLike } from '../../../src-renderer/lib/shortcuts';
+import { err, ok, type Result } from '../../../shared/result';
 import { fakeEpoch } from './fake-api';
 
 describe('ETA', () => {
@@ -191,5 +193,90 @@ describe('latestOnly', () => {
     (release as unknown as () => void)();
     await vi.waitFor(() => expect(results).toEqual([30]));
     expect(call).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('image cache', () => {
+  /** 2×2 images whose four pixels are all the index (mod 256), so each image names itself. */
+  function fetcher() {
+    const calls: number[][] = [];
+    const fetch = vi.fn((indices: number[]): Promise<Result<ImageBatch>> => {
+      calls.push(indices.slice());
+      const images = new Uint8Array(indices.length * 4);
+      indices.forEach((index, k) => images.fill(index % 256, k * 4, k * 4 + 4));
+      return Promise.resolve(ok({ images, count: indices.length, height: 2, width: 2, channels: 1 }));
+    });
+    return { calls, fetch };
+  }
+
+  it('fetches only what it lacks, once, in order, in calls of at most the limit', async () => {
+    const { calls, fetch } = fetcher();
+    const cache = createImageCache({ fetch, batchLimit: 3 });
+    const first = await cache.load([5, 6, 7, 8, 5]);
+    expect(first.ok && first.value.map((image) => Array.from(image))).toEqual([
+      [5, 5, 5, 5],
+      [6, 6, 6, 6],
+      [7, 7, 7, 7],
+      [8, 8, 8, 8],
+      [5, 5, 5, 5],
+    ]);
+    expect(calls).toEqual([[5, 6, 7], [8]]);
+    const second = await cache.load([9, 6]);
+    expect(second.ok && second.value.map((image) => image[0])).toEqual([9, 6]);
+    expect(calls.at(-1)).toEqual([9]);
+    expect(Array.from(cache.peek(6) ?? [])).toEqual([6, 6, 6, 6]);
+    expect(cache.peek(10)).toBeUndefined();
+    expect(cache.size).toBe(5);
+  });
+
+  it('lets a second request for an image on its way wait for the first call', async () => {
+    const { calls, fetch } = fetcher();
+    const cache = createImageCache({ fetch });
+    const [a, b] = await Promise.all([cache.load([1, 2]), cache.load([2, 3])]);
+    expect(a.ok && b.ok).toBe(true);
+    expect(calls).toEqual([[1, 2], [3]]);
+  });
+
+  it('forgets the oldest images past its capacity', async () => {
+    const { calls, fetch } = fetcher();
+    const cache = createImageCache({ fetch, capacity: 2 });
+    await cache.load([1]);
+    await cache.load([2]);
+    await cache.load([3]);
+    expect(cache.size).toBe(2);
+    expect(cache.peek(1)).toBeUndefined();
+    await cache.load([1]);
+    expect(calls).toEqual([[1], [2], [3], [1]]);
+  });
+
+  it('passes a failure on and tries again next time', async () => {
+    let fail = true;
+    const cache = createImageCache({
+      fetch: (indices) =>
+        Promise.resolve(
+          fail
+            ? err<ImageBatch>('invalid_argument', 'Image 12 does not exist.')
+            : ok({
+                images: new Uint8Array(indices.length),
+                count: indices.length,
+                height: 1,
+                width: 1,
+                channels: 1,
+              }),
+        ),
+    });
+    expect(await cache.load([12])).toEqual(err('invalid_argument', 'Image 12 does not exist.'));
+    fail = false;
+    const again = await cache.load([12]);
+    expect(again.ok && again.value).toHaveLength(1);
+  });
+
+  it('refuses an answer with fewer images than asked for', async () => {
+    const cache = createImageCache({
+      fetch: () =>
+        Promise.resolve(ok({ images: new Uint8Array(1), count: 1, height: 1, width: 1, channels: 1 })),
+    });
+    const result = await cache.load([1, 2]);
+    expect(result.ok).toBe(false);
   });
 });

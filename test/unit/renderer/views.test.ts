@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { flushPromises, mount } from '@vue/test-utils';
 import { createPinia, setActivePinia, type Pinia } from 'pinia';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryHistory, createRouter, type Router } from 'vue-router';
 import { hyperparamFields } from '../../../shared/hyperparams';
 import App from '../../../src-renderer/App.vue';
@@ -169,10 +169,35 @@ describe('Run view', () => {
     w.unmount();
   });
 
+  it('takes new batches into the loss chart at most four times a second', async () => {
+    const run = api.addRun({ epochsDone: 0, status: 'running', hyperparams: { epochs: 5 } });
+    const w = await mountAt(`/runs/${run.summary.id}`);
+    const points = () => w.find('[data-testid="loss-chart"]').attributes('data-points');
+    expect(points()).toBe('0');
+    for (let step = 1; step <= 5; step++) {
+      api.emit('run:progress', {
+        runId: run.summary.id,
+        epoch: 1,
+        step,
+        // As many as the dataset and batch size give (60,000 / 64), so only the batches change.
+        stepsPerEpoch: 938,
+        train: { loss: 200 - step, recon: 190 - step, kl: 10 },
+        samplesPerSecond: 3200,
+      });
+    }
+    await flushPromises();
+    expect(points()).toBe('0');
+    // Per batch while training: loss, reconstruction and KL for five batches.
+    await vi.waitFor(() => expect(points()).toBe('15'));
+    w.unmount();
+  });
+
   it('draws the figures of the latest epoch and moves with the slider', async () => {
     const run = api.addRun({ epochsDone: 3 });
     const w = await mountAt(`/runs/${run.summary.id}`);
     await flushPromises();
+    // The lower half of the grid mounts a frame after the upper one.
+    await vi.waitFor(() => expect(w.find('[data-testid="kl-chart"]').exists()).toBe(true));
     for (const id of [
       'gallery',
       'scatter-canvas',
@@ -185,9 +210,32 @@ describe('Run view', () => {
     }
     expect(w.find('[data-testid="epoch-value"]').text()).toBe('3');
     await w.find('[data-testid="epoch-slider"]').setValue('0');
-    await flushPromises();
+    // The store takes a new task between receiving a snapshot and showing it.
+    await vi.waitFor(() => expect(w.find('[data-testid="epoch-value"]').text()).toBe('1'));
     expect(w.find('[data-testid="epoch-value"]').text()).toBe('1');
     expect(w.find('[data-testid="manifold-canvas"]').attributes('data-n')).toBe('20');
+    w.unmount();
+  });
+
+  it('pages the gallery to real originals from the run’s dataset', async () => {
+    const run = api.addRun({ epochsDone: 2 });
+    const w = await mountAt(`/runs/${run.summary.id}`);
+    const gallery = () => w.find('[data-testid="gallery"]');
+    await vi.waitFor(() => expect(gallery().attributes('data-offset')).toBe('fixed'));
+    await w.find('[data-testid="gallery-next"]').trigger('click');
+    await flushPromises();
+    await flushPromises();
+    expect(gallery().attributes('data-shown')).toBe('10');
+    expect(gallery().attributes('data-missing')).toBe('0');
+    // That page was asked for when the run opened; paging to it asks nothing more.
+    expect(api.callsOf('datasets:images')).toEqual([
+      { name: 'mnist', split: 'test', indices: [10, 11, 12, 13, 14, 15, 16, 17, 18, 19] },
+    ]);
+    await w.find('[data-testid="gallery-next"]').trigger('click');
+    await flushPromises();
+    await flushPromises();
+    expect(gallery().attributes('data-shown')).toBe('20');
+    expect(api.callsOf('datasets:images').at(-1)?.indices).toEqual([20, 21, 22, 23, 24, 25, 26, 27, 28, 29]);
     w.unmount();
   });
 
