@@ -1,19 +1,7 @@
 import { BrowserWindow, shell, type Session } from 'electron';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-
-/** Content security policy of the desktop window; the renderer needs nothing remote. */
-export const contentSecurityPolicy = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'none'",
-].join('; ');
+import { contentSecurityPolicy } from '../shared/csp';
 
 export interface WindowOptions {
   /** Built renderer's index.html, or a dev server URL (npm run dev). */

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { wsPath, type ServerFrame } from '../../shared/contract';
+import { contentSecurityPolicy } from '../../shared/csp';
 import { err, type Result } from '../../shared/result';
 import { decodeWire, encodeWire } from '../../shared/wire';
 import type { Core } from '../core/core';
@@ -46,21 +47,6 @@ const mimeTypes: Record<string, string> = {
   '.woff2': 'font/woff2',
   '.map': 'application/json',
 };
-
-/** Same policy as the desktop window, plus `ws:` back to this server for the API. */
-function contentSecurityPolicy(): string {
-  return [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "frame-ancestors 'none'",
-    "form-action 'none'",
-  ].join('; ');
-}
 
 function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
@@ -242,7 +228,7 @@ function serveStatic({
   const type = mimeTypes[path.extname(file)] ?? 'application/octet-stream';
   const headers: http.OutgoingHttpHeaders = { 'Content-Type': type };
   if (type.startsWith('text/html')) {
-    headers['Content-Security-Policy'] = contentSecurityPolicy();
+    headers['Content-Security-Policy'] = contentSecurityPolicy;
     headers['Cache-Control'] = 'no-store';
   }
   res.writeHead(200, headers);
