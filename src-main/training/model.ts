@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedArray } from './checkpoint';
 import { dense } from './ops';
+import { REPARAM, runReparam } from './kernels/loss-kernels';
 import {
   type Layer,
   type ModelPlan,
@@ -101,7 +102,7 @@ export class Vae {
 
   /** z = z_mu + exp(z_log_var / 2)·ε. */
   reparameterize(args: { zMu: tf.Tensor2D; zLogVar: tf.Tensor2D; epsilon: tf.Tensor2D }): tf.Tensor2D {
-    return tf.tidy(() => tf.add(args.zMu, tf.mul(tf.exp(tf.mul(args.zLogVar, 0.5)), args.epsilon)));
+    return reparameterize(args);
   }
 
   /** The decoder's pre-sigmoid output, `[batch, pixels]`. */
@@ -193,6 +194,30 @@ export class Vae {
       }
     }
   }
+}
+
+/** z = z_mu + exp(z_log_var / 2)·ε, one kernel where the backend has ours. */
+export function reparameterize(args: {
+  zMu: tf.Tensor2D;
+  zLogVar: tf.Tensor2D;
+  epsilon: tf.Tensor2D;
+}): tf.Tensor2D {
+  const { zMu, zLogVar, epsilon } = args;
+  if (
+    [zMu, zLogVar, epsilon].every((t) => t.dtype === 'float32' && t.rank === 2) &&
+    tf.getKernel(REPARAM, tf.getBackend()) !== undefined
+  )
+    return runReparam(zMu, zLogVar, epsilon);
+  return reparameterizePlain(args);
+}
+
+/** {@link reparameterize} with plain tfjs ops. */
+export function reparameterizePlain(args: {
+  zMu: tf.Tensor2D;
+  zLogVar: tf.Tensor2D;
+  epsilon: tf.Tensor2D;
+}): tf.Tensor2D {
+  return tf.tidy(() => tf.add(args.zMu, tf.mul(tf.exp(tf.mul(args.zLogVar, 0.5)), args.epsilon)));
 }
 
 function activate(x: tf.Tensor, activation: 'linear' | 'relu' | 'sigmoid'): tf.Tensor {

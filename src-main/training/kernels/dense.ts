@@ -79,7 +79,9 @@ function denseKernel(backendName: FastBackend) {
       );
     }
     const y = arr.matMul(x, w, { m, k, n });
-    biasActivate(arr.view(y), arr.view(b), m, n, act);
+    if (arr.wasm && arr.ptr && n % 4 === 0 && act !== 'sigmoid')
+      arr.wasm.biasActivate(arr.ptr(y), arr.ptr(b), m, n, act === 'relu');
+    else biasActivate(arr.view(y), arr.view(b), m, n, act);
     return y;
   };
 }
@@ -95,9 +97,14 @@ function actGradKernel(backendName: FastBackend) {
     const Y = arr.view(y);
     const O = arr.view(out);
     const size = O.length;
+    let done = 0; // floats already computed in wasm
+    if (act === 'relu' && arr.wasm && arr.ptr) {
+      arr.wasm.reluGrad(arr.ptr(out), arr.ptr(dy), arr.ptr(y), size);
+      done = size & ~3;
+    }
     if (act === 'relu') {
       // tfjs' relu gradient: dy·step(x), step(0) = 0; y > 0 exactly where x > 0.
-      for (let i = 0; i < size; i++) O[i] = Y[i]! > 0 ? DY[i]! : 0;
+      for (let i = done; i < size; i++) O[i] = Y[i]! > 0 ? DY[i]! : 0;
     } else if (act === 'sigmoid') {
       for (let i = 0; i < size; i++) {
         const s = Y[i]!;
@@ -137,6 +144,10 @@ function colSumKernel(backendName: FastBackend) {
     const m = dim(x, 0);
     const n = dim(x, 1);
     const out = arr.alloc([n]);
+    if (arr.wasm && arr.ptr && n % 4 === 0) {
+      arr.wasm.colSum(arr.ptr(out), arr.ptr(x), m, n);
+      return out;
+    }
     const X = arr.view(x);
     const O = arr.view(out);
     O.fill(0);

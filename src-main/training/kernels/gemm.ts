@@ -58,6 +58,19 @@ type GemmFn = (
 
 type AdamFn = (...args: number[]) => void;
 type RowsFn = (dst: number, src: number, table: number, rows: number, len: number) => void;
+type I32Fn = (...args: number[]) => void;
+
+/** The exports of wasm-elementwise.ts (see there for what each computes). */
+interface ElementwiseExports {
+  pack8: I32Fn;
+  packT8: I32Fn;
+  biasRelu: I32Fn;
+  biasLinear: I32Fn;
+  colSum: I32Fn;
+  reluGrad: I32Fn;
+  rowScale: I32Fn;
+  bce: I32Fn;
+}
 
 let fmaAllowed = false;
 /** Read untransposed B's panels in place instead of packing them (measured slower: strided rows miss L1). */
@@ -77,6 +90,10 @@ export function relaxedSimdSupported(): boolean {
   return WebAssembly.validate(kernelsModuleBytes(true));
 }
 
+/**
+ * Our wasm module bound to one tfjs-backend-wasm heap: the gemm and the
+ * element-wise kernels around it. Addresses are heap byte offsets.
+ */
 export class WasmGemm {
   private readonly fn: GemmFn;
   private scratchPtr = 0;
@@ -101,6 +118,42 @@ export class WasmGemm {
     this.adamFn = instance.exports['adam'] as AdamFn;
     this.gatherFn = instance.exports['gather'] as RowsFn;
     this.scatterAddFn = instance.exports['scatterAdd'] as RowsFn;
+    this.ew = instance.exports as unknown as ElementwiseExports;
+  }
+
+  private readonly ew: ElementwiseExports;
+
+  /** y = act(y + b) in place for y [rows, n], n divisible by 4. */
+  biasActivate(y: number, b: number, rows: number, n: number, relu: boolean): void {
+    (relu ? this.ew.biasRelu : this.ew.biasLinear)(y, b, rows, n >> 2);
+  }
+
+  /** out [n] = Σ_rows x [rows, n], n divisible by 4. */
+  colSum(out: number, x: number, rows: number, n: number): void {
+    this.ew.colSum(out, x, rows, n >> 2);
+  }
+
+  /** out = y > 0 ? dy : 0 over the first 4·⌊n/4⌋ floats (the caller does the rest). */
+  reluGrad(out: number, dy: number, y: number, n: number): void {
+    this.ew.reluGrad(out, dy, y, n >> 2);
+  }
+
+  /** out[r] = g[r]·s[r] for rows of n floats, n divisible by 4. */
+  rowScale(out: number, g: number, s: number, rows: number, n: number): void {
+    this.ew.rowScale(out, g, s, rows, n >> 2);
+  }
+
+  /** Per-row BCE from logits and its gradient (wasm-elementwise.ts' bce), n divisible by 4. */
+  bce(args: {
+    x: number;
+    logits: number;
+    grad: number;
+    out: number;
+    rows: number;
+    n: number;
+    limit: number;
+  }): void {
+    this.ew.bce(args.x, args.logits, args.grad, args.out, args.rows, args.n >> 2, args.limit);
   }
 
   private readonly adamFn: AdamFn;
@@ -199,10 +252,13 @@ export class WasmGemm {
     const cBytes = direct ? 0 : m * npad * 4;
     const base = this.scratch(packedBytes + cBytes);
     const heap = this.mod.HEAPF32; // after malloc: the heap may have grown
-    // Pack B into [np][k][8], zero padded.
+    // Pack B into [np][k][8], zero padded: full panels in wasm, a last partial one here.
+    const full = Math.floor(n / 8);
+    if (args.transB) this.ew.packT8(base, args.b, k, full);
+    else this.ew.pack8(base, args.b, k, n * 4, full);
     const pk = base >> 2;
     const b = args.b >> 2;
-    for (let p = 0; p < np; p++) {
+    for (let p = full; p < np; p++) {
       const j0 = p * 8;
       const width = Math.min(8, n - j0);
       let dst = pk + p * k * 8;

@@ -7,6 +7,8 @@ import { convKernelConfigs } from './conv';
 import { allowRelaxedSimd, relaxedSimdSupported } from './gemm';
 import { adamKernelConfigs } from './adam';
 import { denseGradConfig, denseKernelConfigs } from './dense';
+import { identityConfig } from './identity';
+import { lossGradConfigs, lossKernelConfigs } from './loss-kernels';
 
 /**
  * Our kernels for tfjs' 'wasm' (and 'cpu', so that the same code paths run
@@ -17,6 +19,7 @@ import { denseGradConfig, denseKernelConfigs } from './dense';
  */
 
 let registered: tf.KernelConfig[] | null = null;
+const gradConfigs: tf.GradConfig[] = [denseGradConfig, ...lossGradConfigs];
 /** Built-in kernels we replaced, to put back in unregisterFastKernels(). */
 const replaced: tf.KernelConfig[] = [];
 
@@ -24,7 +27,11 @@ function allConfigs(): { added: tf.KernelConfig[]; overrides: tf.KernelConfig[] 
   const added: tf.KernelConfig[] = [];
   const overrides: tf.KernelConfig[] = [];
   for (const backendName of fastBackends)
-    added.push(...denseKernelConfigs(backendName), ...adamKernelConfigs(backendName));
+    added.push(
+      ...denseKernelConfigs(backendName),
+      ...adamKernelConfigs(backendName),
+      ...lossKernelConfigs(backendName),
+    );
   const builtinBackpropInput =
     replaced.find((c) => c.kernelName === 'Conv2DBackpropInput') ??
     tf.getKernel('Conv2DBackpropInput', 'wasm');
@@ -33,6 +40,7 @@ function allConfigs(): { added: tf.KernelConfig[]; overrides: tf.KernelConfig[] 
     if (config.kernelName === 'Conv2DBackpropFilter') added.push(config);
     else overrides.push(config);
   }
+  overrides.push(identityConfig);
   return { added, overrides };
 }
 
@@ -50,7 +58,7 @@ export function registerFastKernels(): void {
     }
     tf.registerKernel(config);
   }
-  if (!tf.getGradient(denseGradConfig.kernelName)) tf.registerGradient(denseGradConfig);
+  for (const grad of gradConfigs) if (!tf.getGradient(grad.kernelName)) tf.registerGradient(grad);
   registered = [...added, ...overrides];
 }
 
@@ -62,7 +70,7 @@ export function unregisterFastKernels(): void {
       tf.unregisterKernel(config.kernelName, config.backendName);
   }
   for (const config of replaced.splice(0)) tf.registerKernel(config);
-  if (tf.getGradient(denseGradConfig.kernelName)) tf.unregisterGradient(denseGradConfig.kernelName);
+  for (const grad of gradConfigs) if (tf.getGradient(grad.kernelName)) tf.unregisterGradient(grad.kernelName);
   registered = null;
 }
 

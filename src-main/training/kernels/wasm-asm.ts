@@ -72,6 +72,11 @@ export const f32store = (offset = 0): Bytes => [0x38, 2, ...uleb(offset)];
 export const f32add: Bytes = [0x92];
 export const f32c0: Bytes = [0x43, 0, 0, 0, 0];
 export const f32mul: Bytes = [0x94];
+/** f32.const v (rounded to float32). */
+export function f32c(v: number): Bytes {
+  const b = new Uint8Array(new Float32Array([v]).buffer);
+  return [0x43, ...b];
+}
 
 const simd = (op: number): Bytes => [0xfd, ...uleb(op)];
 export const v128load = (offset = 0): Bytes => [...simd(0x00), 4, ...uleb(offset)];
@@ -84,6 +89,21 @@ export const f32x4sub: Bytes = simd(0xe5);
 export const f32x4mul: Bytes = simd(0xe6);
 export const f32x4div: Bytes = simd(0xe7);
 export const f32x4sqrt: Bytes = simd(0xe3);
+export const f32x4abs: Bytes = simd(0xe0);
+export const f32x4min: Bytes = simd(0xe8);
+export const f32x4max: Bytes = simd(0xe9);
+export const f32x4nearest: Bytes = simd(0x6a);
+export const f32x4gt: Bytes = simd(0x44);
+export const f32x4le: Bytes = simd(0x45);
+export const f32x4ge: Bytes = simd(0x46);
+export const f32x4extractLane = (lane: number): Bytes => [...simd(0x1f), lane];
+export const v128and: Bytes = simd(0x4e);
+/** bitselect(a, b, mask): a where mask bits are set, b elsewhere. */
+export const v128bitselect: Bytes = simd(0x52);
+export const i32x4splat: Bytes = simd(0x11);
+export const i32x4shl: Bytes = simd(0xab);
+export const i32x4sub: Bytes = simd(0xb1);
+export const i32x4truncSatF32x4S: Bytes = simd(0xf8);
 /** relaxed-simd: a·b + c, fused where the CPU has FMA. */
 export const f32x4relaxedMadd: Bytes = simd(0x105);
 

@@ -34,6 +34,7 @@ import {
   v128zero,
   whileLoop,
 } from './wasm-asm';
+import { elementwiseFuncs } from './wasm-elementwise';
 
 /**
  * A SIMD matrix product for tfjs' wasm heap: C (+)= op(A)·op(B) with any
@@ -157,18 +158,6 @@ function gemmBody(fma: boolean): Bytes {
     ...set(L_P),
   ];
   return [...i32c(0), ...set(L_P), ...whileLoop([...get(L_P), ...get(P_NP), ...i32ltS], perPanel)];
-}
-
-export function gemmModuleBytes(fma: boolean): Uint8Array {
-  return assemble([
-    {
-      name: 'gemm',
-      params: new Array<number>(N_PARAMS).fill(I32),
-      results: [],
-      locals: [...new Array<number>(N_I32_LOCALS).fill(I32), ...new Array<number>(N_V128_LOCALS).fill(V128)],
-      body: gemmBody(fma),
-    },
-  ]);
 }
 
 // ---- element-wise and data-movement kernels -------------------------------
@@ -448,7 +437,7 @@ function scatterAddFunc(): FuncDef {
   };
 }
 
-/** All our wasm kernels in one module: gemm, adam, gather, scatterAdd. */
+/** All our wasm kernels in one module: gemm, adam, gather, scatterAdd and wasm-elementwise.ts'. */
 export function kernelsModuleBytes(fma: boolean): Uint8Array {
   return assemble([
     {
@@ -461,5 +450,6 @@ export function kernelsModuleBytes(fma: boolean): Uint8Array {
     adamFunc(),
     gatherFunc(),
     scatterAddFunc(),
+    ...elementwiseFuncs(),
   ]);
 }
