@@ -1,13 +1,17 @@
 #!/usr/bin/env node
-// Training-step micro-benchmark: ms per step of the reference MLP VAE (batch 64)
-// and the Keras conv VAE (batch 128) on tfjs' wasm backend, stock vs our fast
-// paths (src-main/training/kernels), against PyTorch (bench/torch_vae.py) with
-// the same thread count.
+// Training-step benchmark: ms per step of the engine's own training step
+// (src-main/training/step.ts) for the reference preset (MLP, batch 64) and the
+// Keras conv preset (batch 128) on real MNIST batches, on tfjs' wasm backend
+// with tfjs' kernels alone ("stock") and with ours (src-main/training/kernels),
+// with and without fused multiply-add; on tfjs-node where it is installed; and
+// PyTorch's reference of the same model (bench/torch_vae.py, Debian's
+// python3-torch) measured in the same run, at 1 and 2 threads. Our wasm runs
+// on 1 thread (tfjs' wasm backend is single-threaded in Node).
 //
 //   npx tsc -p tsconfig.node.json && node bench/step-bench.mjs [options]
 //
-// Options: --models mlp,conv  --configs stock,fast,fast-fma  --repeats 3
-//          --steps-mlp 150 --steps-conv 15  --threads 2  --no-torch  --json
+// Options: --models mlp,conv  --configs stock,fast,fast-fma,native  --repeats 3
+//          --steps-mlp 150 --steps-conv 15  --threads 1,2  --no-torch  --json
 //
 // Each configuration runs in its own child process (a fresh tfjs, and the
 // relaxed-SIMD flag only where asked), round-robin `--repeats` times so that
@@ -56,14 +60,21 @@ async function child(spec) {
   const { trainStep } = require(path.join(dist, 'step.js'));
   const { presetById } = require(path.join(root, 'dist', 'node', 'shared', 'hyperparams.js'));
   const { useWasmBackend } = require(path.join(dist, 'kernels', 'wasm-init.js'));
-  // The engine's own code in both configurations: without our kernels registered,
-  // its dense layers, loss, sampling and Adam fall back to the plain tfjs ops.
-  if (config === 'stock') kernels.unregisterFastKernels();
-  else kernels.registerFastKernels();
-  if (config === 'fast-fma') gemm.allowRelaxedSimd(true);
-  if (!(await useWasmBackend())) throw new Error('wasm backend failed to start');
-
   const hp = presetById(model === 'conv' ? 'keras-conv' : 'keras-blog').hyperparams;
+  let device = 'CPU (WebAssembly, SIMD)';
+  if (config === 'native') {
+    // The engine's own backend choice, forced to TensorFlow's native binding.
+    const { initBackend } = require(path.join(dist, 'backend.js'));
+    device = (await initBackend({ choice: 'tensorflow', arch: hp.arch })).device;
+  } else {
+    // The engine's own code in every wasm configuration: without our kernels registered,
+    // its dense layers, loss, sampling and Adam fall back to the plain tfjs ops.
+    if (config === 'stock') kernels.unregisterFastKernels();
+    else kernels.registerFastKernels();
+    if (config === 'fast-fma') gemm.allowRelaxedSimd(true);
+    if (!(await useWasmBackend())) throw new Error('wasm backend failed to start');
+  }
+
   const vae = createVae({ spec: modelSpecFor(hp, { height: 28, width: 28, channels: 1 }), seed: 1 });
   const optimizer = createAdam(hp.learningRate);
   const variables = vae.trainableVariables();
@@ -96,6 +107,7 @@ async function child(spec) {
   return {
     model,
     config,
+    device,
     batch,
     steps,
     msPerStep: median,
@@ -116,11 +128,11 @@ async function child(spec) {
 function parseArgs(argv) {
   const o = {
     models: ['mlp', 'conv'],
-    configs: ['stock', 'fast', 'fast-fma'],
+    configs: ['stock', 'fast', 'fast-fma', 'native'],
     repeats: 3,
     stepsMlp: 150,
     stepsConv: 15,
-    threads: 2,
+    threads: [1, 2],
     torch: true,
     json: false,
   };
@@ -132,7 +144,7 @@ function parseArgs(argv) {
     else if (a === '--repeats') o.repeats = Number(next());
     else if (a === '--steps-mlp') o.stepsMlp = Number(next());
     else if (a === '--steps-conv') o.stepsConv = Number(next());
-    else if (a === '--threads') o.threads = Number(next());
+    else if (a === '--threads') o.threads = next().split(',').map(Number);
     else if (a === '--no-torch') o.torch = false;
     else if (a === '--json') o.json = true;
     else throw new Error(`unknown option ${a}`);
@@ -153,7 +165,7 @@ function runChild(spec) {
     .pop();
   if (res.status !== 0 || !line) {
     const why = (res.stderr || '').split('\n').find((l) => /Error|error/.test(l)) || `exit ${res.status}`;
-    return { ...spec, error: why.trim() };
+    return { ...spec, error: why.replace(/^\w*Error: /, '').trim() };
   }
   return JSON.parse(line);
 }
@@ -189,6 +201,19 @@ function runTorch(model, threads, steps) {
   };
 }
 
+/** Whether TensorFlow's native binding (the optional dependency) is installed. */
+function nativeInstalled() {
+  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    try {
+      require.resolve(pkg);
+      return true;
+    } catch {
+      // not installed: try the next
+    }
+  }
+  return false;
+}
+
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[s.length >> 1];
@@ -213,9 +238,20 @@ export function runStepBench(options = {}) {
             add({ model, config, error: 'cannot train: no Conv2DBackpropFilter kernel on wasm' });
           continue;
         }
+        if (config === 'native' && !nativeInstalled()) {
+          if (rep === 0)
+            add({
+              model,
+              config,
+              error: 'not installed (optional: npm install @tensorflow/tfjs-node, README "GPU and native")',
+            });
+          continue;
+        }
         add(runChild({ model, config, steps, warmup }));
       }
-      if (o.torch) add(runTorch(model, o.threads, model === 'conv' ? Math.max(10, o.stepsConv) : o.stepsMlp));
+      if (o.torch)
+        for (const threads of o.threads)
+          add(runTorch(model, threads, model === 'conv' ? Math.max(10, o.stepsConv) : o.stepsMlp));
     }
   }
   const rows = [];
@@ -242,36 +278,50 @@ export function runStepBench(options = {}) {
     });
   }
   for (const r of rows) {
-    const torch = rows.find((t) => t.model === r.model && t.config.startsWith('torch') && !t.error);
-    r.ratioToTorch = torch && !r.error ? r.msPerStep / torch.msPerStep : undefined;
+    const torch = (threads) =>
+      rows.find((t) => t.model === r.model && t.config === `torch-${threads}t` && !t.error);
+    r.ratioToTorch = {};
+    for (const threads of o.threads) {
+      const t = torch(threads);
+      if (t && !r.error) r.ratioToTorch[threads] = r.msPerStep / t.msPerStep;
+    }
   }
   return rows;
 }
 
-function printTable(rows) {
+const labels = {
+  stock: 'wasm, tfjs kernels (1 thread)',
+  fast: 'wasm, our kernels (1 thread)',
+  'fast-fma': 'wasm, our kernels + FMA (1 thread; default)',
+  native: 'tfjs-node (TensorFlow threads)',
+};
+const labelOf = (config) =>
+  labels[config] ?? (config.startsWith('torch-') ? `PyTorch (${config.slice(6, -1)} thread(s))` : config);
+
+function printTable(rows, threads) {
   const header = [
     'model',
-    'backend/config',
+    'backend',
     'batch',
     'ms/step',
     's/epoch',
     'samples/s',
     'peak RSS MB',
-    '× torch',
+    ...threads.map((t) => `× torch ${t}t`),
     'runs (ms/step)',
   ];
   const lines = rows.map((r) =>
     r.error
-      ? [r.model, `wasm ${r.config}`, '', '—', '—', '—', '—', '—', r.error]
+      ? [r.model, labelOf(r.config), '', '—', '—', '—', '—', ...threads.map(() => '—'), r.error]
       : [
           r.model,
-          r.config.startsWith('torch') ? r.config : `wasm ${r.config}`,
+          labelOf(r.config),
           String(r.batch),
           r.msPerStep.toFixed(2),
           r.sPerEpoch.toFixed(2),
           r.samplesPerS.toFixed(0),
           r.peakRssMb.toFixed(0),
-          r.ratioToTorch === undefined ? '' : r.ratioToTorch.toFixed(2),
+          ...threads.map((t) => (r.ratioToTorch[t] === undefined ? '' : r.ratioToTorch[t].toFixed(2))),
           r.runsMs.join(' '),
         ],
   );
@@ -296,6 +346,6 @@ if (isMain) {
     const o = parseArgs(process.argv.slice(2));
     const rows = runStepBench(o);
     if (o.json) console.log(JSON.stringify(rows, null, 2));
-    else printTable(rows);
+    else printTable(rows, o.threads);
   }
 }

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { Architecture, BackendChoice, BackendName } from '../../shared/hyperparams';
 import { nativeStatus, wasmBinaryDir } from './backend-probe';
 import { TrainingError } from './errors';
+import { enableRelaxedSimd } from './kernels/index';
 // ops.ts registers the engine's own kernels on load; they must be in the
 // registry before missingKernels() looks (they may fill wasm's gaps).
 import './ops';
@@ -120,10 +121,14 @@ async function tryWasm(): Promise<Attempt> {
     setWasmPaths(dir + path.sep);
     wasmPathsSet = true;
   }
+  // Before our kernels compile: fused multiply-add makes their matrix products
+  // ~1.3× faster; results differ from unfused ones by float32 rounding only.
+  const fma = process.env['VAE_STUDIO_WASM_FMA'] !== '0' && enableRelaxedSimd();
   if (!(await activate('wasm'))) return { ok: false, reason: 'WebAssembly failed to initialise' };
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
   // Node's wasm backend is single-threaded: tfjs hard-codes multithreading off there.
-  return { ok: true, device: simd ? 'CPU (WebAssembly, SIMD)' : 'CPU (WebAssembly)' };
+  const features = ['WebAssembly', simd && 'SIMD', simd && fma && 'fused multiply-add'].filter(Boolean);
+  return { ok: true, device: `CPU (${features.join(', ')})` };
 }
 
 async function tryCpu(): Promise<Attempt> {
