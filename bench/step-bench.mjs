@@ -61,7 +61,8 @@ async function child(spec) {
   const { presetById } = require(path.join(root, 'dist', 'node', 'shared', 'hyperparams.js'));
   const { useWasmBackend } = require(path.join(dist, 'kernels', 'wasm-init.js'));
   const hp = presetById(model === 'conv' ? 'keras-conv' : 'keras-blog').hyperparams;
-  let device = 'CPU (WebAssembly, SIMD)';
+  let device =
+    config === 'fast-fma' ? 'CPU (WebAssembly, SIMD, fused multiply-add)' : 'CPU (WebAssembly, SIMD)';
   if (config === 'native') {
     // The engine's own backend choice, forced to TensorFlow's native binding.
     const { initBackend } = require(path.join(dist, 'backend.js'));
