@@ -32,6 +32,8 @@ export interface AppInfo {
   arch: string;
   /** Which shell serves this client. */
   shell: 'electron' | 'browser' | 'in-process';
+  /** Whether `app:choosePaths` can open the system's file dialog (the desktop app). */
+  canChoosePaths: boolean;
   /** Things the user must know that happened at start-up (e.g. a database moved aside). */
   notices: Notice[];
 }
@@ -86,6 +88,11 @@ export interface RunComparison {
 export interface Commands {
   /** Version, available training backends, data folder and platform. */
   'app:info': { arg: Record<string, never>; result: AppInfo };
+  /**
+   * The system's open dialog (desktop app only, else `unavailable`): IDX files
+   * or one image folder to import. No paths when the user cancels.
+   */
+  'app:choosePaths': { arg: { kind: 'idx' | 'folder' }; result: { paths: string[] } };
   /** Datasets available for training. */
   'datasets:list': { arg: Record<string, never>; result: DatasetInfo[] };
   /** Images and labels of a dataset by index (gallery paging, scatter hover). */
@@ -179,6 +186,7 @@ function names<Map>() {
 /** Every command name, at run time. */
 export const commandNames = names<Commands>()([
   'app:info',
+  'app:choosePaths',
   'datasets:list',
   'datasets:images',
   'datasets:import',

@@ -24,6 +24,9 @@ const epoch = z.number().int({ error: 'epoch must be an integer.' }).min(1, { er
 
 export const commandArgSchemas = {
   'app:info': none,
+  'app:choosePaths': z
+    .object({ kind: z.enum(['idx', 'folder'], { error: 'kind must be "idx" or "folder".' }) })
+    .strict(),
   'datasets:list': none,
   'datasets:images': z
     .object({

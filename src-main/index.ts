@@ -35,7 +35,7 @@ function fail(error: unknown): void {
 function start(): void {
   try {
     const dataDir = process.env.VAE_STUDIO_DATA_DIR ?? app.getPath('userData');
-    core = createCore({ dataDir, shell: 'electron', version: app.getVersion() });
+    core = createCore({ dataDir, shell: 'electron', version: app.getVersion(), choosePaths });
   } catch (error) {
     fail(error);
     return;
@@ -60,6 +60,22 @@ function start(): void {
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) openWindow(url);
   });
+}
+
+/** The system's open dialog, attached to the main window, for dataset import. */
+async function choosePaths(kind: 'idx' | 'folder'): Promise<string[]> {
+  const options: Electron.OpenDialogOptions =
+    kind === 'folder'
+      ? { title: 'Choose an image folder', properties: ['openDirectory'] }
+      : // No extension filter: IDX files are usually named without one (train-images-idx3-ubyte).
+        {
+          title: 'Choose the IDX files (train and test images and labels)',
+          properties: ['openFile', 'multiSelections'],
+        };
+  const result = mainWindow
+    ? await dialog.showOpenDialog(mainWindow, options)
+    : await dialog.showOpenDialog(options);
+  return result.canceled ? [] : result.filePaths;
 }
 
 function sameOrigin(frameUrl: string, origin: string): boolean {

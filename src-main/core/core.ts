@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AppInfo, Notice } from '../../shared/contract';
-import { appHandlers } from '../api/app';
+import { appHandlers, type PathChooser } from '../api/app';
 import { datasetHandlers } from '../api/datasets';
 import { runHandlers } from '../api/runs';
 import { appVersion } from '../platform/package-info';
@@ -25,6 +25,8 @@ export interface CoreOptions {
   logError?: (message: string, error: unknown) => void;
   /** A stand-in training host (tests); the real worker-backed one by default. */
   host?: TrainingHostLike;
+  /** The shell's open dialog (the desktop app's), for `app:choosePaths`. */
+  choosePaths?: PathChooser;
 }
 
 /** The app's services behind one dispatch function and one event bus, shared by every shell. */
@@ -67,7 +69,7 @@ export function createCore(options: CoreOptions): Core {
   const runs = new RunService({ store, host: options.host ?? new TrainingHost(), events, dataDir, logError });
   const dispatch = createDispatcher({
     handlers: {
-      ...appHandlers({ version, dataDir, shell, notices }),
+      ...appHandlers({ version, dataDir, shell, notices, choosePaths: options.choosePaths }),
       ...datasetHandlers({ dataDir, store, events }),
       ...runHandlers({ runs, store }),
     },

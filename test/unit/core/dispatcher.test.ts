@@ -27,6 +27,7 @@ const info = {
   platform: 'Linux',
   arch: 'x64',
   shell: 'in-process' as const,
+  canChoosePaths: false,
   notices: [],
 };
 

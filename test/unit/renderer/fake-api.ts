@@ -74,6 +74,7 @@ export const fakeInfo: AppInfo = {
   platform: 'linux',
   arch: 'x64',
   shell: 'browser',
+  canChoosePaths: false,
   notices: [],
 };
 
@@ -322,6 +323,11 @@ export function createFakeApi(): FakeApi {
 
   const builtins: { [K in CommandName]: Handler<K> } = {
     'app:info': () => ok(info),
+    'app:choosePaths': () =>
+      err(
+        'unavailable',
+        'A file dialog needs the desktop app. Type the paths on the disk of the machine running VAE Studio instead.',
+      ),
     'datasets:list': () => ok(datasets.slice()),
     'datasets:images': ({ name, split, indices }) => {
       const d = datasets.find((x) => x.name.toLowerCase() === name.toLowerCase());

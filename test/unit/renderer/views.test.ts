@@ -66,7 +66,8 @@ describe('New run', () => {
     const started = api.callsOf('runs:start')[0];
     expect(started?.hyperparams.latentDim).toBe(20);
     expect(started?.hyperparams.batchSize).toBe(128);
-    expect(router.currentRoute.value.path).toMatch(/^\/runs\/run-\d+$/);
+    // The run page opens a task after the answer.
+    await vi.waitFor(() => expect(router.currentRoute.value.path).toMatch(/^\/runs\/run-\d+$/));
     w.unmount();
   });
 
@@ -93,6 +94,42 @@ describe('New run', () => {
     await flushPromises();
     expect(w.find('[data-testid="dataset-import-progress"]').exists()).toBe(false);
     expect((w.find('[data-testid="dataset-select"]').element as HTMLSelectElement).value).toBe('fashion');
+    w.unmount();
+  });
+
+  it('offers no file dialog in browser mode', async () => {
+    const w = await mountAt('/new');
+    await w.find('[data-testid="dataset-import-toggle"]').trigger('click');
+    expect(w.find('[data-testid="dataset-choose"]').exists()).toBe(false);
+    w.unmount();
+  });
+
+  it("fills the paths from the desktop app's file dialog, and keeps them when it is cancelled", async () => {
+    const info = await api.call['app:info']({});
+    if (!info.ok) throw new Error('no app info');
+    api.handle('app:info', () =>
+      Promise.resolve({ ok: true, value: { ...info.value, canChoosePaths: true } }),
+    );
+    const answers = [['/d/train-images-idx3-ubyte', '/d/train-labels-idx1-ubyte'], [], ['/pictures/cats']];
+    api.handle('app:choosePaths', () =>
+      Promise.resolve({ ok: true, value: { paths: answers.shift() ?? [] } }),
+    );
+    const w = await mountAt('/new');
+    await w.find('[data-testid="dataset-import-toggle"]').trigger('click');
+    await w.find('[data-testid="dataset-choose"]').trigger('click');
+    await flushPromises();
+    const paths = () => (w.find('[data-testid="dataset-import-paths"]').element as HTMLTextAreaElement).value;
+    expect(paths()).toBe('/d/train-images-idx3-ubyte\n/d/train-labels-idx1-ubyte');
+    await w.find('[data-testid="dataset-choose"]').trigger('click');
+    await flushPromises();
+    expect(paths()).toBe('/d/train-images-idx3-ubyte\n/d/train-labels-idx1-ubyte');
+    await w.find('[data-testid="dataset-import-kind-folder"]').trigger('click');
+    await w.find('[data-testid="dataset-choose"]').trigger('click');
+    await flushPromises();
+    expect((w.find('[data-testid="dataset-import-path"]').element as HTMLInputElement).value).toBe(
+      '/pictures/cats',
+    );
+    expect(api.callsOf('app:choosePaths')).toEqual([{ kind: 'idx' }, { kind: 'idx' }, { kind: 'folder' }]);
     w.unmount();
   });
 });
