@@ -10,6 +10,20 @@ import { type EmscriptenModuleLike, type WasmGemm, gemmFor } from './gemm';
 
 export type TensorInfo = tf.TensorInfo;
 
+/** What tfjs passes a kernel function (typed for our kernels). */
+export interface KernelArgs {
+  inputs: Record<string, TensorInfo>;
+  backend: tf.KernelBackend;
+  attrs?: Record<string, unknown>;
+}
+
+/** A kernel's input by name; a missing one is a bug in the op that ran it. */
+export function input(args: KernelArgs, name: string): TensorInfo {
+  const t = args.inputs[name];
+  if (!t) throw new Error(`missing input ${name}`);
+  return t;
+}
+
 /** What we use of tfjs-backend-wasm's BackendWasm. */
 export interface WasmBackendLike {
   wasm: EmscriptenModuleLike;

@@ -1,5 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type Arrays, type FastBackend, type TensorInfo, arraysFor } from './backend-access';
+import {
+  type Arrays,
+  type FastBackend,
+  type KernelArgs,
+  type TensorInfo,
+  arraysFor,
+  input,
+} from './backend-access';
 
 /**
  * The dense layer y = act(x·W + b) as one kernel, with a gradient that never
@@ -24,18 +31,6 @@ export const ACT_GRAD = 'VaeActGrad';
 export const MATMUL_AT = 'VaeMatMulAT';
 export const MATMUL_BT = 'VaeMatMulBT';
 export const COL_SUM = 'VaeColSum';
-
-type KernelArgs = {
-  inputs: Record<string, TensorInfo>;
-  backend: tf.KernelBackend;
-  attrs?: Record<string, unknown>;
-};
-
-function input(args: KernelArgs, name: string): TensorInfo {
-  const t = args.inputs[name];
-  if (!t) throw new Error(`missing input ${name}`);
-  return t;
-}
 
 function dim(info: TensorInfo, i: number): number {
   const d = info.shape[i];

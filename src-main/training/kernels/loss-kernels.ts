@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type FastBackend, type TensorInfo, arraysFor } from './backend-access';
+import { type FastBackend, type KernelArgs, type TensorInfo, arraysFor, input } from './backend-access';
 
 /**
  * The VAE's loss terms and sampling step as single kernels with their own
@@ -27,18 +27,6 @@ export const REPARAM = 'VaeReparam';
 export const REPARAM_GRAD = 'VaeReparamGrad';
 export const KL = 'VaeKl';
 export const KL_GRAD = 'VaeKlGrad';
-
-type KernelArgs = {
-  inputs: Record<string, TensorInfo>;
-  backend: tf.KernelBackend;
-  attrs?: Record<string, unknown>;
-};
-
-function input(args: KernelArgs, name: string): TensorInfo {
-  const t = args.inputs[name];
-  if (!t) throw new Error(`missing input ${name}`);
-  return t;
-}
 
 function rowsCols(info: TensorInfo): [number, number] {
   const [rows = 0, cols = 0] = info.shape;
