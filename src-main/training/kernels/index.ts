@@ -32,11 +32,12 @@ function allConfigs(): { added: tf.KernelConfig[]; overrides: tf.KernelConfig[] 
       ...adamKernelConfigs(backendName),
       ...lossKernelConfigs(backendName),
     );
-  const builtinBackpropInput =
-    replaced.find((c) => c.kernelName === 'Conv2DBackpropInput') ??
-    tf.getKernel('Conv2DBackpropInput', 'wasm');
-  for (const config of convKernelConfigs(builtinBackpropInput)) {
-    // Conv2DBackpropFilter is new on wasm; Conv2DBackpropInput replaces the built-in one.
+  // The built-in kernel, even once ours replaced it (ours fall back to it for what they do not handle).
+  const builtin = (name: string): tf.KernelConfig | undefined =>
+    replaced.find((c) => c.kernelName === name) ?? tf.getKernel(name, 'wasm');
+  const builtins = { Conv2D: builtin('Conv2D'), Conv2DBackpropInput: builtin('Conv2DBackpropInput') };
+  for (const config of convKernelConfigs((name) => builtins[name as keyof typeof builtins])) {
+    // Conv2DBackpropFilter is new on wasm; the others replace the built-in ones.
     if (config.kernelName === 'Conv2DBackpropFilter') added.push(config);
     else overrides.push(config);
   }

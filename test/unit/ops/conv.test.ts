@@ -26,6 +26,7 @@ const cases: Case[] = [
 ];
 
 interface Out {
+  y: Float32Array;
   dw: Float32Array;
   dx: Float32Array;
   /** Gradients of Σ conv2d(x, f)·r and of Σ conv2dTranspose(y, f)·r', through the ops. */
@@ -41,7 +42,8 @@ function run(c: Case, seed: number): Out {
     const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
     const x = tf.tensor4d(randomArray(size(c.x), seed), c.x);
     const f = tf.tensor4d(randomArray(size(c.filter), seed + 1), c.filter);
-    const yShape = tf.conv2d(x, f, c.stride, c.pad).shape;
+    const y = tf.conv2d(x, f, c.stride, c.pad);
+    const yShape = y.shape;
     const dy = tf.tensor4d(randomArray(size(yShape), seed + 2), yShape);
     const attrs = { strides: c.stride, pad: c.pad, dataFormat: 'NHWC' };
     const dw = tf
@@ -62,6 +64,7 @@ function run(c: Case, seed: number): Out {
     )([dy, f]);
     const data = (t: tf.Tensor | undefined) => t!.dataSync() as Float32Array;
     return {
+      y: data(y),
       dw: data(dw),
       dx: data(dx),
       gradX: data(gradX),
@@ -78,9 +81,31 @@ describe('conv kernels on wasm', () => {
     await use('wasm');
   });
 
-  test('wasm has Conv2DBackpropFilter and our Conv2DBackpropInput', () => {
+  test('wasm has Conv2DBackpropFilter and our Conv2DBackpropInput and Conv2D', () => {
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
     expect(tf.getKernel('Conv2DBackpropInput', 'wasm')).toBeDefined();
+    expect(tf.getKernel('Conv2D', 'wasm')?.kernelFunc.name).toBe('conv2d');
+  });
+
+  test('a dilated convolution falls back to the built-in kernel, with the same result', async () => {
+    const c = { x: [1, 9, 9, 2] as const, filter: [3, 3, 2, 4] as const };
+    const conv = () =>
+      tf.tidy(() =>
+        tf
+          .conv2d(
+            tf.tensor4d(randomArray(9 * 9 * 2, 3), [...c.x]),
+            tf.tensor4d(randomArray(3 * 3 * 2 * 4, 4), [...c.filter]),
+            1,
+            'valid',
+            'NHWC',
+            2,
+          )
+          .dataSync(),
+      );
+    await use('cpu');
+    const expected = conv();
+    await use('wasm');
+    expectClose(conv(), expected, 'dilated y');
   });
 
   for (const c of cases) {
