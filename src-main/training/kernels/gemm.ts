@@ -73,8 +73,6 @@ interface ElementwiseExports {
 }
 
 let fmaAllowed = false;
-/** Read untransposed B's panels in place instead of packing them (measured slower: strided rows miss L1). */
-const GEMM_IN_PLACE_B = false;
 
 /**
  * Lets the gemm use relaxed-SIMD fused multiply-add when the engine validates
@@ -242,70 +240,72 @@ export class WasmGemm {
     const direct = n === npad;
     const rsA = args.transA ? 4 : k * 4;
     const csA = args.transA ? m * 4 : 4;
-    const acc = args.accumulate ? 1 : 0;
-    if (direct && !args.transB && GEMM_IN_PLACE_B) {
-      // B's 8-column panels are read in place, row after row.
-      this.fn(args.a, rsA, csA, args.b, args.c, n * 4, m, k, np, acc, 32, n * 4);
-      return;
-    }
     const packedBytes = np * k * 32;
     const cBytes = direct ? 0 : m * npad * 4;
     const base = this.scratch(packedBytes + cBytes);
-    const heap = this.mod.HEAPF32; // after malloc: the heap may have grown
     // Pack B into [np][k][8], zero padded: full panels in wasm, a last partial one here.
     const full = Math.floor(n / 8);
     if (args.transB) this.ew.packT8(base, args.b, k, full);
     else this.ew.pack8(base, args.b, k, n * 4, full);
-    const pk = base >> 2;
-    const b = args.b >> 2;
-    for (let p = full; p < np; p++) {
-      const j0 = p * 8;
-      const width = Math.min(8, n - j0);
-      let dst = pk + p * k * 8;
-      if (!args.transB) {
-        if (width === 8) {
-          for (let src = b + j0, kk = 0; kk < k; kk++, dst += 8, src += n) {
-            heap[dst] = heap[src]!;
-            heap[dst + 1] = heap[src + 1]!;
-            heap[dst + 2] = heap[src + 2]!;
-            heap[dst + 3] = heap[src + 3]!;
-            heap[dst + 4] = heap[src + 4]!;
-            heap[dst + 5] = heap[src + 5]!;
-            heap[dst + 6] = heap[src + 6]!;
-            heap[dst + 7] = heap[src + 7]!;
-          }
-        } else {
-          for (let kk = 0; kk < k; kk++, dst += 8) {
-            const src = b + kk * n + j0;
-            for (let jj = 0; jj < width; jj++) heap[dst + jj] = heap[src + jj]!;
-            for (let jj = width; jj < 8; jj++) heap[dst + jj] = 0;
-          }
-        }
-      } else {
-        for (let kk = 0; kk < k; kk++, dst += 8) {
-          const src = b + j0 * k + kk;
-          for (let jj = 0; jj < width; jj++) heap[dst + jj] = heap[src + jj * k]!;
-          for (let jj = width; jj < 8; jj++) heap[dst + jj] = 0;
-        }
+    if (full < np) this.packPartialPanel(args, base, full);
+    // Without padding C is written in place; with it, into scratch rows of npad floats, copied below.
+    const c = direct ? args.c : base + packedBytes;
+    const ldc = direct ? n * 4 : npad * 4;
+    const acc = direct && args.accumulate;
+    // Blocks of rows × depth small enough to stay in cache while every panel of B
+    // passes over them: the wasm kernel loops panels outside rows, so an unblocked
+    // A of thousands of rows (im2col, or Aᵀ with a long k) was read from memory
+    // once per panel — a third of the conv model's step.
+    for (let i0 = 0; i0 < m; i0 += gemmBlock.rows) {
+      const rows = Math.min(gemmBlock.rows, m - i0);
+      for (let k0 = 0; k0 < k; k0 += gemmBlock.depth) {
+        const depth = Math.min(gemmBlock.depth, k - k0);
+        this.fn(
+          args.a + i0 * rsA + k0 * csA,
+          rsA,
+          csA,
+          base + k0 * 32,
+          c + i0 * ldc,
+          ldc,
+          rows,
+          depth,
+          np,
+          acc || k0 > 0 ? 1 : 0,
+          k * 32,
+          32,
+        );
       }
     }
-    if (direct) {
-      this.fn(args.a, rsA, csA, base, args.c, n * 4, m, k, np, acc, k * 32, 32);
-      return;
-    }
-    const pc = base + packedBytes;
-    this.fn(args.a, rsA, csA, base, pc, npad * 4, m, k, np, 0, k * 32, 32);
+    if (direct) return;
     const h = this.mod.HEAPF32;
-    const c = args.c >> 2;
-    const s = pc >> 2;
+    const out = args.c >> 2;
+    const s = c >> 2;
     for (let i = 0; i < m; i++) {
-      const row = c + i * n;
+      const row = out + i * n;
       const srow = s + i * npad;
       if (args.accumulate) for (let j = 0; j < n; j++) h[row + j]! += h[srow + j]!;
       else for (let j = 0; j < n; j++) h[row + j] = h[srow + j]!;
     }
   }
+
+  /** The last panel of B when n is not a multiple of 8: its columns, then zeros. */
+  private packPartialPanel(args: GemmArgs, base: number, p: number): void {
+    const { k, n } = args;
+    const heap = this.mod.HEAPF32;
+    const b = args.b >> 2;
+    const j0 = p * 8;
+    const width = n - j0;
+    let dst = (base >> 2) + p * k * 8;
+    for (let kk = 0; kk < k; kk++, dst += 8) {
+      for (let jj = 0; jj < width; jj++)
+        heap[dst + jj] = args.transB ? heap[b + (j0 + jj) * k + kk]! : heap[b + kk * n + j0 + jj]!;
+      for (let jj = width; jj < 8; jj++) heap[dst + jj] = 0;
+    }
+  }
 }
+
+/** Rows and depth (k) of one call of the wasm kernel; see WasmGemm.run. */
+export const gemmBlock = { rows: 256, depth: 128 };
 
 const byModule = new WeakMap<object, WasmGemm>();
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { type WasmBackendLike } from '../../../src-main/training/kernels/backend-access';
-import { WasmGemm, allowRelaxedSimd, gemmFor } from '../../../src-main/training/kernels/gemm';
+import { WasmGemm, allowRelaxedSimd, gemmBlock, gemmFor } from '../../../src-main/training/kernels/gemm';
 import { enableRelaxedSimd } from '../../../src-main/training/kernels/index';
 import { expectClose, randomArray, use } from './helpers';
 
@@ -72,6 +72,54 @@ describe('SIMD gemm on the wasm heap', () => {
       }
     }
   }
+
+  test('blocks of rows and depth with remainders give the same products', () => {
+    const saved = { ...gemmBlock };
+    // Blocks that do not divide the sizes: 3 row blocks (8, 8, 4) and 3 depth blocks (16, 16, 5).
+    Object.assign(gemmBlock, { rows: 8, depth: 16 });
+    try {
+      const be = tf.backend() as unknown as WasmBackendLike;
+      const ptr = (t: tf.Tensor) => be.dataIdMap.get(t.dataId)!.memoryOffset;
+      for (const [m, k, n] of [
+        [20, 37, 16],
+        [20, 37, 13],
+      ] as const) {
+        for (const transA of [false, true]) {
+          for (const accumulate of [false, true]) {
+            const a = tf.tensor1d(randomArray(m * k, 11));
+            const b = tf.tensor1d(randomArray(k * n, 12));
+            const c0 = randomArray(m * n, 13);
+            const c = tf.tensor1d(c0);
+            gemmFor(be.wasm).run({
+              a: ptr(a),
+              b: ptr(b),
+              c: ptr(c),
+              m,
+              k,
+              n,
+              transA,
+              transB: false,
+              accumulate,
+            });
+            const expected = naive(
+              a.dataSync() as Float32Array,
+              b.dataSync() as Float32Array,
+              m,
+              k,
+              n,
+              transA,
+              false,
+              accumulate ? c0 : undefined,
+            );
+            expectClose(c.dataSync(), expected, `C ${m}×${k}×${n} transA=${transA} accumulate=${accumulate}`);
+            tf.dispose([a, b, c]);
+          }
+        }
+      }
+    } finally {
+      Object.assign(gemmBlock, saved);
+    }
+  });
 
   test('the relaxed-SIMD (FMA) variant computes the same products', () => {
     const ok = enableRelaxedSimd();
