@@ -1,4 +1,5 @@
 import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router';
+import { nextTask } from './lib/frame';
 import AboutView from './views/AboutView.vue';
 import CompareView from './views/CompareView.vue';
 import NewRunView from './views/NewRunView.vue';
@@ -20,10 +21,11 @@ export const routes: RouteRecordRaw[] = [
 export function createAppRouter() {
   const router = createRouter({ history: createWebHashHistory(), routes });
   router.afterEach((to) => {
-    if (typeof document !== 'undefined') {
-      const title = typeof to.meta.title === 'string' ? to.meta.title : '';
-      document.title = title ? `${title} — VAE Studio` : 'VAE Studio';
-    }
+    if (typeof document === 'undefined') return;
+    const title = typeof to.meta.title === 'string' ? to.meta.title : '';
+    // In a task of its own: the browser may take a while to take a new title (and the history
+    // entry the navigation has just written) when it is short of CPU, as when a run starts.
+    void nextTask().then(() => (document.title = title ? `${title} — VAE Studio` : 'VAE Studio'));
   });
   return router;
 }

@@ -1,5 +1,6 @@
 import { createSocketApi } from '../../shared/api-client';
 import { preloadGlobalName, wsPath, type VaeApi } from '../../shared/contract';
+import type { SnapshotAnswer, SnapshotRequest } from './snapshot-worker';
 
 // The only module that knows how the renderer reaches the core: the Electron
 // preload's object when it exists, else a WebSocket to browser mode.
@@ -38,9 +39,8 @@ export async function connect(): Promise<VaeApi> {
     );
   }
   const protocol = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const socket = new WebSocket(
-    `${protocol}//${window.location.host}${wsPath}?token=${encodeURIComponent(token)}`,
-  );
+  const url = `${protocol}//${window.location.host}${wsPath}?token=${encodeURIComponent(token)}`;
+  const socket = new WebSocket(url);
   await new Promise<void>((resolve, reject) => {
     socket.addEventListener('open', () => resolve(), { once: true });
     socket.addEventListener(
@@ -57,5 +57,66 @@ export async function connect(): Promise<VaeApi> {
       { once: true },
     );
   });
-  return createSocketApi(socket);
+  return withSnapshotsOffThread(createSocketApi(socket), url);
+}
+
+/**
+ * The same API, but snapshots come through a worker with its own connection,
+ * where one can start. A snapshot is hundreds of KB of base64 typed arrays:
+ * decoding one takes 15–25 ms, several times that on a machine busy training,
+ * which the page's thread cannot spare at each epoch's end. Where the worker
+ * cannot start or connect, they come over the page's connection as before.
+ * (The desktop app's preload hands typed arrays over without any decoding.)
+ */
+export function withSnapshotsOffThread<A extends VaeApi>(api: A, url: string): A {
+  let worker: Worker | null | undefined;
+  let nextId = 1;
+  const pending = new Map<number, (answer: SnapshotAnswer['result']) => void>();
+
+  function snapshotWorker(): Worker | null {
+    if (worker !== undefined) return worker;
+    worker = null;
+    if (typeof Worker === 'undefined') return null;
+    try {
+      const started = new Worker(new URL('./snapshot-worker.ts', import.meta.url), {
+        type: 'module',
+        name: 'snapshots',
+      });
+      started.onmessage = (event: MessageEvent<SnapshotAnswer>) => {
+        const resolve = pending.get(event.data.id);
+        pending.delete(event.data.id);
+        resolve?.(event.data.result);
+      };
+      // A worker that could not start: what it was asked goes over the page's connection.
+      started.onerror = (event) => {
+        event.preventDefault();
+        started.terminate();
+        worker = null;
+        for (const resolve of pending.values()) resolve(null);
+        pending.clear();
+      };
+      worker = started;
+    } catch {
+      worker = null;
+    }
+    return worker;
+  }
+
+  const overPage = api.call['runs:snapshot'];
+  const snapshot: VaeApi['call']['runs:snapshot'] = async (arg) => {
+    const target = snapshotWorker();
+    if (target) {
+      const id = nextId++;
+      const answer = await new Promise<SnapshotAnswer['result']>((resolve) => {
+        pending.set(id, resolve);
+        target.postMessage({ id, url, arg } satisfies SnapshotRequest);
+      });
+      if (answer) return answer;
+    }
+    return overPage(arg);
+  };
+  // Started with the connection, not at the first epoch's end: starting a worker takes the
+  // page's thread a few ms, and loading its script takes the worker longer.
+  snapshotWorker();
+  return { ...api, call: { ...api.call, 'runs:snapshot': snapshot } };
 }

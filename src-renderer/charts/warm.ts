@@ -6,20 +6,17 @@ import { buildLossSeries, defaultLossChartOptions, type BatchPoint } from './los
 import { registerCharts } from './register';
 import { lightChartTheme } from './theme';
 
-/**
- * Draws and throws away, off screen and one per idle moment, a chart of each
- * kind a run's page shows. The first chart the page makes costs several times
- * the next one (V8 compiles Chart.js's code on first use): paid while the app
- * is idle, not in the frames that open a training run.
- */
-export function warmCharts(): void {
-  const batches: BatchPoint[] = [1, 2, 3, 4].map((step) => ({
-    step,
-    loss: 200 / step,
-    recon: 190 / step,
+/** Data updates each warming chart goes through (a run's first seconds make as many). */
+const warmUpdates = 8;
+
+function lossConfig(steps: number): ChartConfiguration {
+  const batches: BatchPoint[] = Array.from({ length: steps }, (_, i) => ({
+    step: i + 1,
+    loss: 200 / (i + 1),
+    recon: 190 / (i + 1),
     kl: 10,
   }));
-  const lossConfig = buildLossChartConfig({
+  return buildLossChartConfig({
     series: buildLossSeries({
       epochs: [],
       batches,
@@ -30,10 +27,24 @@ export function warmCharts(): void {
     stepsPerEpoch: 4,
     theme: lightChartTheme,
   });
-  const configs: ChartConfiguration[] = [lossConfig, buildKlChartConfig([3, 0.01], lightChartTheme)];
-  // As useChart does: axes first, data in a later step; each step in its own idle moment.
-  const steps = configs.flatMap((config) => {
+}
+
+/**
+ * Draws and throws away, off screen and one step per idle moment, a chart of
+ * each kind a run's page shows, updated a few times as a training run updates
+ * it. The first chart the page makes, and its first updates, cost several
+ * times the later ones (V8 compiles Chart.js's code as it is first used):
+ * paid while the app is idle, not in the frames of a training run.
+ */
+export function warmCharts(): void {
+  const kinds: ((round: number) => ChartConfiguration)[] = [
+    (round) => lossConfig(4 + round),
+    (round) => buildKlChartConfig([3, 0.01 * round], lightChartTheme),
+  ];
+  // As useChart does: axes first, data in later steps; each step in its own idle moment.
+  const steps = kinds.flatMap((configAt) => {
     let chart: Chart | null = null;
+    const config = configAt(0);
     return [
       () => {
         const ctx = globalThis.document?.createElement('canvas').getContext('2d');
@@ -44,12 +55,12 @@ export function warmCharts(): void {
         const options = { ...config.options, responsive: false };
         chart = new (registerCharts())(ctx, { ...config, data: { ...config.data, datasets: [] }, options });
       },
-      () => {
+      ...Array.from({ length: warmUpdates }, (_, round) => () => {
         if (!chart) return;
-        chart.data = config.data;
+        chart.data = configAt(round + 1).data;
         chart.update('none');
-        chart.destroy();
-      },
+      }),
+      () => chart?.destroy(),
     ];
   });
   let next = 0;

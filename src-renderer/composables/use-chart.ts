@@ -1,12 +1,17 @@
 import type { Chart, ChartConfiguration, ChartType } from 'chart.js';
 import { markRaw, onBeforeUnmount, onMounted, watch, type Ref, type WatchSource } from 'vue';
 import { registerCharts } from '../charts/register';
-import { nextFrame } from '../lib/frame';
+import { inTask } from '../lib/frame';
 
 /**
- * Owns one Chart.js chart: creates it in the frame after mount, rebuilds its data and options
- * from `build` when a source changes — at most once per animation frame, with
- * no animation — and destroys it on unmount.
+ * Owns one Chart.js chart: creates it in a task after mount, rebuilds its data and options
+ * from `build` when a source changes — once for all the changes of a task, with no
+ * animation — and destroys it on unmount.
+ *
+ * Creating or updating a chart lays it out and draws it on its canvas: 10–20 ms, several
+ * times that on a machine busy training. Each is a task of its own, not a frame callback:
+ * a frame's task also styles, lays out and paints the page, and the two together would
+ * make one long task.
  */
 export function useChart<T extends ChartType>(
   canvas: Ref<HTMLCanvasElement | null>,
@@ -14,13 +19,11 @@ export function useChart<T extends ChartType>(
   sources: WatchSource[],
 ) {
   let chart: Chart<T> | null = null;
-  let cancelFrame: (() => void) | null = null;
+  let cancelUpdate: (() => void) | null = null;
   let cancelCreate: (() => void) | null = null;
 
-  // Creating a chart lays it out and draws it: tens of milliseconds, done in a frame of
-  // its own rather than in the task that mounts the view.
   function scheduleCreate(): void {
-    cancelCreate ??= nextFrame(() => {
+    cancelCreate ??= inTask(() => {
       cancelCreate = null;
       create();
     });
@@ -35,7 +38,7 @@ export function useChart<T extends ChartType>(
     const ChartClass = registerCharts();
     const config = build();
     optionsKey = JSON.stringify(config.options ?? {});
-    // Axes and legend first, the data a frame later: two shorter frames rather than one long one.
+    // Axes and legend first, the data a task later: two shorter tasks rather than one long one.
     const empty = { ...config, data: { ...config.data, datasets: [] } };
     chart = markRaw(new ChartClass(ctx, empty as ChartConfiguration)) as unknown as Chart<T>;
     schedule();
@@ -44,12 +47,13 @@ export function useChart<T extends ChartType>(
   let optionsKey = '';
 
   function flush(): void {
-    cancelFrame = null;
+    cancelUpdate = null;
     if (!chart) return;
     const next = build();
     chart.data = next.data;
     // New options make Chart.js resolve every scale and plugin again; while a run trains only
-    // the data changes, so options are replaced only when they differ (they are plain data).
+    // the data changes, so options are replaced only when they differ (compared as JSON: plain
+    // data but for the legend's label function, which only depends on the data and the theme).
     const key = JSON.stringify(next.options ?? {});
     if (next.options && key !== optionsKey) chart.options = next.options;
     optionsKey = key;
@@ -57,15 +61,15 @@ export function useChart<T extends ChartType>(
   }
 
   function schedule(): void {
-    if (cancelFrame || !chart) return;
-    cancelFrame = nextFrame(flush);
+    if (cancelUpdate || !chart) return;
+    cancelUpdate = inTask(flush);
   }
 
   function destroy(): void {
     cancelCreate?.();
     cancelCreate = null;
-    cancelFrame?.();
-    cancelFrame = null;
+    cancelUpdate?.();
+    cancelUpdate = null;
     chart?.destroy();
     chart = null;
   }

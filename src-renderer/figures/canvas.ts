@@ -23,6 +23,11 @@ export function readFigureColors(element: Element = document.documentElement): F
   };
 }
 
+/** Device pixels per CSS pixel that figures are drawn at (the screen's, within 1–3). */
+export function canvasRatio(): number {
+  return Math.max(1, Math.min(3, globalThis.devicePixelRatio || 1));
+}
+
 /**
  * Sizes a canvas's backing store for the device's pixel ratio and returns a
  * context that draws in CSS pixels; null where canvases are not available.
@@ -32,7 +37,7 @@ export function fitCanvas(
   cssWidth: number,
   cssHeight: number,
 ): CanvasRenderingContext2D | null {
-  const ratio = Math.max(1, Math.min(3, globalThis.devicePixelRatio || 1));
+  const ratio = canvasRatio();
   const w = Math.max(1, Math.round(cssWidth * ratio));
   const h = Math.max(1, Math.round(cssHeight * ratio));
   if (canvas.width !== w) canvas.width = w;

@@ -62,7 +62,7 @@ export function projectOntoPlane(
   codes: Float32Array,
   count: number,
   dim: number,
-  plane: LatentPlane,
+  plane: Pick<LatentPlane, 'origin' | 'axisX' | 'axisY'>,
 ): Float32Array {
   const out = new Float32Array(count * 2);
   for (let i = 0; i < count; i++) {

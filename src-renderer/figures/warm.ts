@@ -1,17 +1,54 @@
 import { whenIdle } from '../lib/frame';
 import { drawAxes, manifoldAxisTicks } from './axes';
-import { drawRgba, fitCanvas, readFigureColors } from './canvas';
+import { canvasRatio, drawRgba, fitCanvas, readFigureColors } from './canvas';
 import { colormapLut } from './colormaps';
 import { renderTiles } from './images';
+import type { FigureJob } from './jobs';
 import { gaussian, seededRandom } from './latent';
-import { hexToRgb, labelColor } from './palette';
-import { GridIndex, rasterizePoints, squareDomain, toPixels } from './scatter';
+import { offMain } from './off-main';
+import { GridIndex, toPixels, squareDomain } from './scatter';
+
+/** Jobs of a run's real size for the figure worker: they run on its thread, not the page's. */
+function workerJobs(): FigureJob[] {
+  const random = seededRandom(2);
+  const count = 10_000;
+  const codes = Float32Array.from({ length: 2 * count }, () => gaussian(random));
+  const labels = Uint8Array.from({ length: count }, (_, i) => i % 10);
+  const plane = { origin: new Float64Array(2), axisX: Float64Array.of(1, 0), axisY: Float64Array.of(0, 1) };
+  const n = 20;
+  const images = new Uint8Array(n * n * 784);
+  return [
+    // PCA runs for latent spaces above two dimensions.
+    { kind: 'pca', codes: codes.subarray(0, 3 * 3000), count: 3000, dim: 3 },
+    {
+      kind: 'scatter',
+      codes,
+      count,
+      dim: 2,
+      plane,
+      labels,
+      hidden: [3],
+      plot: { left: 46, top: 10, width: 504, height: 504 },
+      ratio: canvasRatio(),
+      size: 2.5,
+    },
+    {
+      kind: 'tiles',
+      images,
+      shape: { height: 28, width: 28, channels: 1 },
+      count: n * n,
+      cols: n,
+      colormap: 'Greys_r',
+    },
+  ];
+}
 
 /**
- * Draws a small scatter and a small grid of tiles off screen, one per idle
- * moment. The pixel loops run interpreted the first time (a 10,000-point
- * scatter or a 20×20 manifold then takes 50 ms instead of 5); run once here on
- * a few hundred points, they are compiled before the first epoch's figures.
+ * Runs each kind of figure work once, one per idle moment: the figure worker
+ * starts and compiles its loops, on jobs as big as a run's, and the page does
+ * the same, on a little data, for what it draws itself (small image grids,
+ * axes, hover's grid), before the first epoch's figures. Interpreted the first
+ * time, a 10,000-point scatter or a 20×20 manifold takes 50 ms instead of 5.
  */
 export function warmFigures(): void {
   const canvas = globalThis.document?.createElement('canvas');
@@ -20,25 +57,14 @@ export function warmFigures(): void {
   const rect = { left: 46, top: 10, width: 244, height: 244 };
   const colors = readFigureColors();
   whenIdle(() => {
+    for (const job of workerJobs()) void offMain(job).catch(() => null);
+  });
+  whenIdle(() => {
     const random = seededRandom(1);
     const count = 600;
     const coords = Float32Array.from({ length: 2 * count }, () => gaussian(random));
-    const labels = Uint8Array.from({ length: count }, (_, i) => i % 10);
-    const vp = { ...squareDomain(coords), ...rect };
-    const pixels = toPixels(coords, vp);
-    const layer = rasterizePoints({
-      pixels,
-      labels,
-      color: (label) => hexToRgb(labelColor(label)),
-      rect,
-      ratio: 1,
-      size: 3.5,
-      hidden: new Set([3]),
-    });
-    drawRgba(ctx, layer, { x: rect.left, y: rect.top, width: rect.width, height: rect.height });
+    const pixels = toPixels(coords, { ...squareDomain(coords), ...rect });
     new GridIndex(pixels, 8).nearest(100, 100, 6);
-  });
-  whenIdle(() => {
     const n = 6;
     const images = new Uint8Array(n * n * 784).map((_, i) => (i * 7) & 255);
     for (const scale of [1, 2]) {

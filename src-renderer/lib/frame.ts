@@ -53,6 +53,12 @@ export function nextTask(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
+/** Runs `callback` soon in a task of its own; returns a function that cancels it. */
+export function inTask(callback: () => void): () => void {
+  const timer = setTimeout(callback, 0);
+  return () => clearTimeout(timer);
+}
+
 /** Runs `callback` when the page is idle (within two seconds at most). */
 export function whenIdle(callback: () => void): void {
   if (typeof globalThis.requestIdleCallback === 'function')

@@ -9,11 +9,11 @@ import {
   latentRow,
   manifoldPoints,
   planeForView,
-  projectOntoPlane,
   sampledLatent,
   type LatentView,
 } from '../figures/latent';
-import { computePca, type Pca } from '../figures/pca';
+import { offMain } from '../figures/off-main';
+import type { Pca } from '../figures/pca';
 import { nextTask } from '../lib/frame';
 import { createImageCache, type ImageCache } from '../lib/image-cache';
 import { useAppStore } from './app';
@@ -69,9 +69,11 @@ export const useExploreStore = defineStore('explore', () => {
   /** The epoch asked for; the snapshot shown may lag while it loads. */
   const requestedEpoch = ref<number | null>(null);
   const snapshot = shallowRef<Snapshot | null>(null);
+  /** PCA of the shown snapshot's test codes, for latent spaces above two dimensions; null at or below. */
+  const pca = shallowRef<Pca | null>(null);
   const loading = ref(false);
   const error = ref<string | null>(null);
-  const cache = new Map<string, Snapshot>();
+  const cache = new Map<string, { snapshot: Snapshot; pca: Pca | null }>();
   /** Test images per dataset, shared by the runs trained on it. */
   const testImages = new Map<string, ImageCache>();
 
@@ -95,19 +97,7 @@ export const useExploreStore = defineStore('explore', () => {
   const shownEpoch = computed(() => snapshot.value?.epoch ?? null);
   const latestEpoch = computed(() => (epochs.value.length ? Math.max(...epochs.value) : null));
 
-  /** PCA of the test codes, for latent spaces above two dimensions. */
-  const pca = computed<Pca | null>(() => {
-    const s = snapshot.value;
-    if (!s || s.latent.latentDim <= 2) return null;
-    return markRaw(computePca(s.latent.zMu, s.latent.count, s.latent.latentDim, 2));
-  });
   const plane = computed(() => markRaw(planeForView(view.value, Math.max(latentDim.value, 1), pca.value)));
-  /** Test codes projected onto the view's plane, (x, y) interleaved. */
-  const projected = computed<Float32Array | null>(() => {
-    const s = snapshot.value;
-    if (!s) return null;
-    return markRaw(projectOntoPlane(s.latent.zMu, s.latent.count, s.latent.latentDim, plane.value));
-  });
 
   /**
    * Opens a run's figures; `snapshotEpochs` from `runs:get`, `dataset` from its
@@ -122,6 +112,7 @@ export const useExploreStore = defineStore('explore', () => {
     if (runId.value !== id) {
       cache.clear();
       snapshot.value = null;
+      pca.value = null;
       manifold.value = null;
       gallery.value = null;
       galleryOffset.value = null;
@@ -146,26 +137,40 @@ export const useExploreStore = defineStore('explore', () => {
     requestedEpoch.value = epoch;
     const cached = cache.get(cacheKey(id, epoch));
     if (cached) {
-      setSnapshot(cached);
+      setSnapshot(cached.snapshot, cached.pca);
       return;
     }
     loading.value = true;
     const result = await callApi(app.api, 'runs:snapshot', { runId: id, epoch });
     // Decoding a large snapshot took this task; the figures it updates get the next one.
     await nextTask();
-    if (runId.value !== id || requestedEpoch.value !== epoch) return;
-    loading.value = false;
+    const stale = () => runId.value !== id || requestedEpoch.value !== epoch;
+    if (stale()) return;
     if (!result.ok) {
+      loading.value = false;
       error.value = describeError(result.error);
       return;
     }
     const snap = markRaw(result.value);
-    cache.set(cacheKey(id, snap.epoch), snap);
+    // Shown together with its PCA, so no figure is drawn on a plane of another epoch.
+    const snapPca = await pcaOf(snap);
+    if (stale()) return;
+    loading.value = false;
+    cache.set(cacheKey(id, snap.epoch), { snapshot: snap, pca: snapPca });
     if (cache.size > 16) cache.delete(cache.keys().next().value as string);
-    setSnapshot(snap);
+    setSnapshot(snap, snapPca);
   }
 
-  function setSnapshot(snap: Snapshot): void {
+  /** The PCA of a snapshot's codes above two dimensions (tens of ms for 10,000 codes: in the figure worker). */
+  async function pcaOf(snap: Snapshot): Promise<Pca | null> {
+    const { latentDim: dim, count, zMu } = snap.latent;
+    if (dim <= 2) return null;
+    // Without a PCA the view falls back to the first two dimensions.
+    const done = await offMain({ kind: 'pca', codes: zMu, count, dim }).catch(() => null);
+    return done ? markRaw(done.result) : null;
+  }
+
+  function setSnapshot(snap: Snapshot, snapPca: Pca | null): void {
     const previous = snapshot.value;
     error.value = null;
     if (!previous) {
@@ -181,6 +186,7 @@ export const useExploreStore = defineStore('explore', () => {
       }
     }
     snapshot.value = snap;
+    pca.value = snapPca;
     if (!previous) warmOriginals(snap);
   }
 
@@ -441,7 +447,6 @@ export const useExploreStore = defineStore('explore', () => {
     latestEpoch,
     pca,
     plane,
-    projected,
     open,
     showEpoch,
     followLatest,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildCompareSeries } from '../../../src-renderer/charts/compare-chart';
 import { buildKlChartConfig, inactiveDims } from '../../../src-renderer/charts/kl-chart';
-import { buildLossChartConfig } from '../../../src-renderer/charts/loss-chart';
+import { buildLossChartConfig, legendItems } from '../../../src-renderer/charts/loss-chart';
 import {
   buildLossSeries,
   defaultLossChartOptions,
@@ -183,6 +183,30 @@ describe('loss chart configuration', () => {
     expect(train?.borderDash).toBeUndefined();
     expect(config.options?.scales?.y1).toBeDefined();
     expect(config.data.datasets.find((d) => d.label === 'test KL')?.yAxisID).toBe('y1');
+  });
+
+  it('takes its legend from the datasets, hidden ones struck out', () => {
+    const config = buildLossChartConfig({
+      series,
+      options: { mode: 'epoch', scale: 'linear' },
+      stepsPerEpoch: 10,
+      theme: lightChartTheme,
+    });
+    const chart = { data: config.data, isDatasetVisible: (i: number) => i !== 1 };
+    const items = legendItems(chart, '#123456');
+    expect(items.map((item) => item.text)).toEqual(config.data.datasets.map((d) => d.label));
+    const testLoss = items.find((item) => item.text === 'test loss');
+    expect(testLoss).toMatchObject({
+      strokeStyle: '#1f77b4',
+      lineDash: [6, 4],
+      lineWidth: 2,
+      fontColor: '#123456',
+    });
+    expect(items.map((item) => item.hidden)).toEqual(items.map((_, i) => i === 1));
+    expect(items.map((item) => item.datasetIndex)).toEqual(items.map((_, i) => i));
+    // The options name it, so the drawn legend is this one.
+    const labels = config.options?.plugins?.legend?.labels;
+    expect(typeof labels?.generateLabels).toBe('function');
   });
 
   it('switches both value axes to a log scale', () => {

@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { colormapLut, colormapRgb } from '../../../src-renderer/figures/colormaps';
 import { strideLabels } from '../../../src-renderer/figures/axes';
 import { renderTiles } from '../../../src-renderer/figures/images';
+import { runFigureJob, type ScatterJob } from '../../../src-renderer/figures/jobs';
 import {
   defaultView,
   interpolationPoints,
@@ -326,5 +327,138 @@ describe('scatter', () => {
     // Red at ½ then blue at ½ over it: blue weighs 2/3 of the colour, alpha ¾.
     expect(at(3, 3)).toEqual([85, 0, 170, 192]);
     expect(at(0, 0)).toEqual([0, 0, 0, 0]);
+  });
+});
+
+describe("figure jobs (the figure worker's work)", () => {
+  // Four codes in three dimensions, viewed on dims 0 and 2.
+  const codes = Float32Array.from([0, 9, 0, 2, 9, 0, 0, 9, 2, 2, 9, 2]);
+  const scatter: ScatterJob = {
+    kind: 'scatter',
+    codes,
+    count: 4,
+    dim: 3,
+    plane: { origin: new Float64Array(3), axisX: Float64Array.of(1, 0, 0), axisY: Float64Array.of(0, 0, 1) },
+    labels: Uint8Array.from([0, 1, 2, 3]),
+    hidden: [3],
+    plot: { left: 10, top: 20, width: 100, height: 100 },
+    ratio: 2,
+    size: 2,
+  };
+
+  it('projects, frames and paints the scatter, and says where each point went', () => {
+    const { result, transfer } = runFigureJob(scatter);
+    // The square [0, 2]² padded by 5 % of its span on each side.
+    expect(result.domain.x0).toBeCloseTo(-0.1);
+    expect(result.domain.x1).toBeCloseTo(2.1);
+    expect(result.domain.y0).toBeCloseTo(-0.1);
+    expect(result.domain.y1).toBeCloseTo(2.1);
+    const at = (i: number) => [result.pixels[2 * i] as number, result.pixels[2 * i + 1] as number];
+    const edge = (0.1 / 2.2) * 100;
+    // y grows upwards in data and downwards on the canvas.
+    expect(at(0)[0]).toBeCloseTo(10 + edge, 4);
+    expect(at(0)[1]).toBeCloseTo(120 - edge, 4);
+    expect(at(3)[0]).toBeCloseTo(110 - edge, 4);
+    expect(at(3)[1]).toBeCloseTo(20 + edge, 4);
+    expect(result.image).toMatchObject({ width: 200, height: 200 });
+    // The layer is the plot area at device resolution: point 0 in tab10 blue, hidden point 3 not drawn.
+    const pixel = (x: number, y: number) => {
+      const p = (Math.round((y - 20) * 2) * 200 + Math.round((x - 10) * 2)) * 4;
+      return Array.from(result.image.data.subarray(p, p + 4));
+    };
+    expect(pixel(at(0)[0] as number, at(0)[1] as number)).toEqual([0x1f, 0x77, 0xb4, 255]);
+    expect(pixel(at(3)[0] as number, at(3)[1] as number)).toEqual([0, 0, 0, 0]);
+    // Both buffers are handed over to the page, not copied.
+    expect(transfer).toEqual([result.image.data.buffer, result.pixels.buffer]);
+  });
+
+  it('paints tiles with the colour map named', () => {
+    const { result } = runFigureJob({
+      kind: 'tiles',
+      images: Uint8Array.from([0, 255]),
+      shape: { height: 1, width: 1, channels: 1 },
+      count: 2,
+      cols: 2,
+      colormap: 'Greys_r',
+    });
+    expect(result).toMatchObject({ width: 2, height: 1 });
+    expect(Array.from(result.data)).toEqual([0, 0, 0, 255, 255, 255, 255, 255]);
+  });
+
+  it('computes the PCA of the codes', () => {
+    const { result } = runFigureJob({ kind: 'pca', codes, count: 4, dim: 3 });
+    expect(result).toEqual(computePca(codes, 4, 3, 2));
+  });
+});
+
+describe('off the main thread', () => {
+  const tiles = {
+    kind: 'tiles',
+    images: Uint8Array.from([255]),
+    shape: { height: 1, width: 1, channels: 1 },
+    count: 1,
+    cols: 1,
+    colormap: 'Greys_r',
+  } as const;
+
+  /** A fresh copy of the module: it keeps its worker (or the lack of one) for the page's life. */
+  async function freshOffMain() {
+    vi.resetModules();
+    return (await import('../../../src-renderer/figures/off-main')).offMain;
+  }
+
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('runs jobs in the page where there is no worker', async () => {
+    const offMain = await freshOffMain();
+    const done = await offMain(tiles);
+    expect(Array.from(done.result.data)).toEqual([255, 255, 255, 255]);
+    expect(done.ms).toBeGreaterThanOrEqual(0);
+  });
+
+  it('answers each job from the worker by its number', async () => {
+    const posted: unknown[] = [];
+    class FakeWorker {
+      onmessage: ((event: { data: unknown }) => void) | null = null;
+      onerror: ((event: { preventDefault(): void }) => void) | null = null;
+      postMessage(message: { id: number; job: Parameters<typeof runFigureJob>[0] }) {
+        posted.push(message.job.kind);
+        const { result } = runFigureJob(message.job);
+        // Answers in reverse order of asking, as a busy worker may not; ids keep them apart.
+        setTimeout(() => this.onmessage?.({ data: { id: message.id, result, ms: 1 } }), 10 - message.id);
+      }
+      terminate() {}
+    }
+    vi.stubGlobal('Worker', FakeWorker);
+    const offMain = await freshOffMain();
+    const [a, b] = await Promise.all([offMain(tiles), offMain({ ...tiles, images: Uint8Array.from([0]) })]);
+    expect(posted).toEqual(['tiles', 'tiles']);
+    expect(Array.from(a.result.data)).toEqual([255, 255, 255, 255]);
+    expect(Array.from(b.result.data)).toEqual([0, 0, 0, 255]);
+    expect(a.ms).toBe(1);
+  });
+
+  it('finishes the jobs in the page when the worker cannot start', async () => {
+    let terminated = false;
+    class BrokenWorker {
+      onmessage: ((event: { data: unknown }) => void) | null = null;
+      onerror: ((event: { preventDefault(): void }) => void) | null = null;
+      constructor() {
+        // As a worker script that cannot be loaded: an error event, after the constructor returns.
+        setTimeout(() => this.onerror?.({ preventDefault() {} }), 0);
+      }
+      postMessage() {}
+      terminate() {
+        terminated = true;
+      }
+    }
+    vi.stubGlobal('Worker', BrokenWorker);
+    const offMain = await freshOffMain();
+    const first = await offMain(tiles);
+    expect(terminated).toBe(true);
+    expect(Array.from(first.result.data)).toEqual([255, 255, 255, 255]);
+    // Later jobs do not try it again.
+    const second = await offMain(tiles);
+    expect(Array.from(second.result.data)).toEqual([255, 255, 255, 255]);
   });
 });

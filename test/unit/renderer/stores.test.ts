@@ -273,7 +273,8 @@ describe('explore store', () => {
     expect(api.callsOf('datasets:images')).toEqual([
       { name: 'mnist', split: 'test', indices: [10, 11, 12, 13, 14, 15, 16, 17, 18, 19] },
     ]);
-    expect(explore.projected?.length).toBe(2000);
+    // Two dimensions are shown as they are: no PCA.
+    expect(explore.pca).toBeNull();
     expect(explore.plane.labels).toEqual(['z [0]', 'z [1]']);
   });
 

@@ -1,10 +1,12 @@
 // @vitest-environment happy-dom
 import { flushPromises, mount } from '@vue/test-utils';
+import { defineComponent, h, ref } from 'vue';
 import { createPinia, setActivePinia, type Pinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryHistory, createRouter, type Router } from 'vue-router';
 import { hyperparamFields } from '../../../shared/hyperparams';
 import App from '../../../src-renderer/App.vue';
+import { useStaged } from '../../../src-renderer/composables/use-staged';
 import { routes } from '../../../src-renderer/router';
 import { useAppStore } from '../../../src-renderer/stores/app';
 import { createFakeApi, fakeEpoch, type FakeApi } from './fake-api';
@@ -66,8 +68,7 @@ describe('New run', () => {
     const started = api.callsOf('runs:start')[0];
     expect(started?.hyperparams.latentDim).toBe(20);
     expect(started?.hyperparams.batchSize).toBe(128);
-    // The run page opens a task after the answer.
-    await vi.waitFor(() => expect(router.currentRoute.value.path).toMatch(/^\/runs\/run-\d+$/));
+    expect(router.currentRoute.value.path).toMatch(/^\/runs\/run-\d+$/);
     w.unmount();
   });
 
@@ -180,11 +181,36 @@ describe('Runs', () => {
   });
 });
 
+describe('staged mounting', () => {
+  it('shows one more part per task while active, none when not', async () => {
+    const active = ref(false);
+    const seen: number[] = [];
+    const w = mount(
+      defineComponent(() => {
+        const stage = useStaged(() => active.value, 3);
+        return () => {
+          seen.push(stage.value);
+          return h('p', String(stage.value));
+        };
+      }),
+    );
+    active.value = true;
+    await vi.waitFor(() => expect(w.text()).toBe('3'));
+    // Each step rendered on its own: one task each.
+    expect(seen).toEqual([0, 1, 2, 3]);
+    active.value = false;
+    await flushPromises();
+    expect(w.text()).toBe('0');
+    w.unmount();
+  });
+});
+
 describe('Run view', () => {
   it('shows progress, stops, and says when figures will come', async () => {
     const run = api.addRun({ epochsDone: 0, status: 'running', hyperparams: { epochs: 5 } });
     const w = await mountAt(`/runs/${run.summary.id}`);
-    expect(w.find('[data-testid="figures-empty"]').text()).toContain('epoch 1 ends');
+    // The part below the chart mounts a task after the run's head.
+    await vi.waitFor(() => expect(w.find('[data-testid="figures-empty"]').text()).toContain('epoch 1 ends'));
     api.emit('run:progress', {
       runId: run.summary.id,
       epoch: 1,
@@ -233,7 +259,7 @@ describe('Run view', () => {
     const run = api.addRun({ epochsDone: 3 });
     const w = await mountAt(`/runs/${run.summary.id}`);
     await flushPromises();
-    // The lower half of the grid mounts a frame after the upper one.
+    // The figures mount one per task, the KL chart last.
     await vi.waitFor(() => expect(w.find('[data-testid="kl-chart"]').exists()).toBe(true));
     for (const id of [
       'gallery',
