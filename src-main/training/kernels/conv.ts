@@ -141,34 +141,61 @@ function wasmParts(backend: tf.KernelBackend): {
   return { be, k, ptr };
 }
 
-/** dW = im2col(x)ᵀ·dy, accumulated over batch chunks, into the heap at `out`. */
-export function convBackpropFilterWasm(k: WasmGemm, g: Geometry, x: number, dy: number, out: number): void {
-  const taps = g.kH * g.kW;
-  const K = taps * g.inC;
+/** One chunk of the batch: its first image, its rows of the column matrix, and a heap block for them. */
+interface Chunk {
+  /** Byte offset of the chunk's first image in the input [batch, inH, inW, inC]. */
+  inOffset: number;
+  /** Byte offset of the chunk's first image in the output [batch, outH, outW, outC]. */
+  outOffset: number;
+  /** Rows of the column matrix: output pixels of the chunk's images. */
+  rows: number;
+  /** The column matrix [rows, K] (freed after the callback). */
+  cols: number;
+  /** The chunk's offset table for gather / scatterAdd (tableFor). */
+  table: number;
+  first: boolean;
+}
+
+/** Runs `each` on chunks of the batch whose column matrix stays under the budget. */
+function inChunks(k: WasmGemm, g: Geometry, each: (chunk: Chunk) => void): void {
+  const K = g.kH * g.kW * g.inC;
   const nb = chunkSize(g);
   const pixelsPerImage = g.outH * g.outW;
   for (let n0 = 0; n0 < g.batch; n0 += nb) {
     const images = Math.min(nb, g.batch - n0);
-    const M = images * pixelsPerImage;
-    const cols = k.malloc(M * K * 4);
+    const rows = images * pixelsPerImage;
+    const cols = k.malloc(rows * K * 4);
     try {
-      const table = tableFor(k, g, images);
-      k.gather(cols, x + n0 * g.inH * g.inW * g.inC * 4, table, M * taps, g.inC);
-      k.run({
-        a: cols,
-        b: dy + n0 * pixelsPerImage * g.outC * 4,
-        c: out,
-        m: K,
-        k: M,
-        n: g.outC,
-        transA: true,
-        transB: false,
-        accumulate: n0 > 0,
+      each({
+        inOffset: n0 * g.inH * g.inW * g.inC * 4,
+        outOffset: n0 * pixelsPerImage * g.outC * 4,
+        rows,
+        cols,
+        table: tableFor(k, g, images),
+        first: n0 === 0,
       });
     } finally {
       k.free(cols);
     }
   }
+}
+
+/** dW = im2col(x)ᵀ·dy, accumulated over batch chunks, into the heap at `out`. */
+export function convBackpropFilterWasm(k: WasmGemm, g: Geometry, x: number, dy: number, out: number): void {
+  const taps = g.kH * g.kW;
+  inChunks(k, g, (c) => {
+    k.gather(c.cols, x + c.inOffset, c.table, c.rows * taps, g.inC);
+    const dims = { m: taps * g.inC, k: c.rows, n: g.outC };
+    k.run({
+      a: c.cols,
+      b: dy + c.outOffset,
+      c: out,
+      ...dims,
+      transA: true,
+      transB: false,
+      accumulate: !c.first,
+    });
+  });
 }
 
 /**
@@ -178,30 +205,19 @@ export function convBackpropFilterWasm(k: WasmGemm, g: Geometry, x: number, dy: 
  */
 export function conv2dWasm(k: WasmGemm, g: Geometry, x: number, filter: number, out: number): void {
   const taps = g.kH * g.kW;
-  const K = taps * g.inC;
-  const nb = chunkSize(g);
-  const pixelsPerImage = g.outH * g.outW;
-  for (let n0 = 0; n0 < g.batch; n0 += nb) {
-    const images = Math.min(nb, g.batch - n0);
-    const M = images * pixelsPerImage;
-    const cols = k.malloc(M * K * 4);
-    try {
-      k.gather(cols, x + n0 * g.inH * g.inW * g.inC * 4, tableFor(k, g, images), M * taps, g.inC);
-      k.run({
-        a: cols,
-        b: filter,
-        c: out + n0 * pixelsPerImage * g.outC * 4,
-        m: M,
-        k: K,
-        n: g.outC,
-        transA: false,
-        transB: false,
-        accumulate: false,
-      });
-    } finally {
-      k.free(cols);
-    }
-  }
+  inChunks(k, g, (c) => {
+    k.gather(c.cols, x + c.inOffset, c.table, c.rows * taps, g.inC);
+    const dims = { m: c.rows, k: taps * g.inC, n: g.outC };
+    k.run({
+      a: c.cols,
+      b: filter,
+      c: out + c.outOffset,
+      ...dims,
+      transA: false,
+      transB: false,
+      accumulate: false,
+    });
+  });
 }
 
 /** dx = col2im(dy·Wᵀ), into the heap at `out` (zeroed here). */
@@ -213,34 +229,22 @@ export function convBackpropInputWasm(
   out: number,
 ): void {
   const taps = g.kH * g.kW;
-  const K = taps * g.inC;
-  const nb = chunkSize(g);
-  const pixelsPerImage = g.outH * g.outW;
   const outFloats = g.batch * g.inH * g.inW * g.inC;
   k.heapF32.fill(0, out >> 2, (out >> 2) + outFloats);
-  for (let n0 = 0; n0 < g.batch; n0 += nb) {
-    const images = Math.min(nb, g.batch - n0);
-    const M = images * pixelsPerImage;
-    const cols = k.malloc(M * K * 4);
-    try {
-      const table = tableFor(k, g, images);
-      // W is stored [K, Cout]: op(B) = Wᵀ.
-      k.run({
-        a: dy + n0 * pixelsPerImage * g.outC * 4,
-        b: filter,
-        c: cols,
-        m: M,
-        k: g.outC,
-        n: K,
-        transA: false,
-        transB: true,
-        accumulate: false,
-      });
-      k.scatterAdd(out + n0 * g.inH * g.inW * g.inC * 4, cols, table, M * taps, g.inC);
-    } finally {
-      k.free(cols);
-    }
-  }
+  inChunks(k, g, (c) => {
+    // W is stored [K, Cout]: op(B) = Wᵀ.
+    const dims = { m: c.rows, k: g.outC, n: taps * g.inC };
+    k.run({
+      a: dy + c.outOffset,
+      b: filter,
+      c: c.cols,
+      ...dims,
+      transA: false,
+      transB: true,
+      accumulate: false,
+    });
+    k.scatterAdd(out + c.inOffset, c.cols, c.table, c.rows * taps, g.inC);
+  });
 }
 
 type ConvAttrs = {
