@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { base64ToBytes, bytesToBase64, decodeWire, encodeWire } from '../../../shared/wire';
 
 describe('wire encoding', () => {
@@ -37,5 +37,30 @@ describe('wire encoding', () => {
 
   it('leaves look-alike objects of unknown kinds alone', () => {
     expect(decodeWire('{"$typed":"Int8Array","b64":"AA=="}')).toEqual({ $typed: 'Int8Array', b64: 'AA==' });
+  });
+});
+
+describe("base64 with the engine's own decoder (Uint8Array.fromBase64, as in Chromium)", () => {
+  it('uses it in strict mode, and keeps the same error for bad input', async () => {
+    const calls: unknown[] = [];
+    const decoder = (text: string, options: unknown): Uint8Array => {
+      calls.push(options);
+      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) throw new SyntaxError('not base64');
+      return new Uint8Array(Buffer.from(text, 'base64'));
+    };
+    const target = Uint8Array as unknown as { fromBase64?: typeof decoder };
+    target.fromBase64 = decoder;
+    try {
+      vi.resetModules();
+      const fresh = await import('../../../shared/wire');
+      const bytes = Uint8Array.from({ length: 1000 }, (_, i) => (i * 13) % 256);
+      expect(Array.from(fresh.base64ToBytes(fresh.bytesToBase64(bytes)))).toEqual(Array.from(bytes));
+      expect(calls).toEqual([{ lastChunkHandling: 'strict' }]);
+      expect(() => fresh.base64ToBytes('ab$d')).toThrow('Invalid base64');
+      expect(() => fresh.base64ToBytes('abc')).toThrow('Invalid base64');
+    } finally {
+      delete target.fromBase64;
+      vi.resetModules();
+    }
   });
 });
