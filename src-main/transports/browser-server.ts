@@ -226,11 +226,13 @@ function serveStatic({
     file = path.join(root, 'index.html');
   }
   const type = mimeTypes[path.extname(file)] ?? 'application/octet-stream';
-  const headers: http.OutgoingHttpHeaders = { 'Content-Type': type };
-  if (type.startsWith('text/html')) {
-    headers['Content-Security-Policy'] = contentSecurityPolicy;
-    headers['Cache-Control'] = 'no-store';
-  }
+  // The policy on every file, not only the page: a worker's policy is the one
+  // delivered with its own script (the figure and snapshot workers).
+  const headers: http.OutgoingHttpHeaders = {
+    'Content-Type': type,
+    'Content-Security-Policy': contentSecurityPolicy,
+  };
+  if (type.startsWith('text/html')) headers['Cache-Control'] = 'no-store';
   res.writeHead(200, headers);
   if (req.method === 'HEAD') {
     res.end();

@@ -157,7 +157,10 @@ describe('browser mode server', () => {
     expect(index.status).toBe(200);
     expect(index.headers.get('content-security-policy')).toContain("default-src 'self'");
     expect(await index.text()).toContain('VAE Studio');
-    expect((await fetch(`${base()}/assets/app.js`)).headers.get('content-type')).toContain('text/javascript');
+    const script = await fetch(`${base()}/assets/app.js`);
+    expect(script.headers.get('content-type')).toContain('text/javascript');
+    // Workers run under the policy delivered with their own script.
+    expect(script.headers.get('content-security-policy')).toBe(index.headers.get('content-security-policy'));
     expect((await fetch(`${base()}/runs/abc`)).status).toBe(200);
     expect((await fetch(`${base()}/assets/missing.js`)).status).toBe(404);
     for (const attempt of ['/..%2fsecret.txt', '/%2e%2e/%2e%2e/etc/passwd', '/assets/..%2f..%2fsecret.txt']) {
