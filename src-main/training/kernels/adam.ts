@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type FastBackend, type TensorInfo, arraysFor } from './backend-access';
+import { flushSubnormal } from './wasm-gemm';
 
 /**
  * Adam with one kernel per variable instead of tfjs' 14 (each a pass over
@@ -76,8 +77,8 @@ function adamKernel(backendName: FastBackend) {
     const n = X.length;
     for (let i = 0; i < n; i++) {
       const gi = G[i]!;
-      const mi = f(f(M[i]! * b1) + f(gi * c1));
-      const vi = f(f(V[i]! * b2) + f(f(gi * gi) * c2));
+      const mi = flushSubnormal(f(f(M[i]! * b1) + f(gi * c1)));
+      const vi = flushSubnormal(f(f(V[i]! * b2) + f(f(gi * gi) * c2)));
       MO[i] = mi;
       VO[i] = vi;
       XO[i] = f(f(f(f(mi / d1) / f(f(Math.sqrt(f(vi / d2))) + eps)) * nlr) + X[i]!);

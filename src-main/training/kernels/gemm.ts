@@ -1,4 +1,4 @@
-import { kernelsModuleBytes } from './wasm-gemm';
+import { flushSubnormal, kernelsModuleBytes } from './wasm-gemm';
 
 /**
  * Runs our SIMD gemm (wasm-gemm.ts) on the heap of a tfjs-backend-wasm module:
@@ -183,8 +183,8 @@ export class WasmGemm {
     const f = Math.fround;
     for (let i = n4 * 4; i < p.n; i++) {
       const g = h[(p.g >> 2) + i]!;
-      const mi = f(f(h[(p.m >> 2) + i]! * b1) + f(g * c1));
-      const vi = f(f(h[(p.v >> 2) + i]! * b2) + f(f(g * g) * c2));
+      const mi = flushSubnormal(f(f(h[(p.m >> 2) + i]! * b1) + f(g * c1)));
+      const vi = flushSubnormal(f(f(h[(p.v >> 2) + i]! * b2) + f(f(g * g) * c2)));
       h[(p.mo >> 2) + i] = mi;
       h[(p.vo >> 2) + i] = vi;
       h[(p.xo >> 2) + i] = f(f(f(f(mi / d1) / f(f(Math.sqrt(f(vi / d2))) + eps)) * nlr) + h[(p.x >> 2) + i]!);

@@ -45,6 +45,35 @@ describe.each(backendsUnderTest)('fused Adam on %s', (backend: BackendUnderTest)
     tf.dispose([...a, ...b]);
   });
 
+  test("flushes the moments' subnormal floats to 0, and only those", async () => {
+    // 9 floats: 8 in the wasm kernel's groups of 4, the last one in JS.
+    const opt = createAdam(0.01);
+    const w = tf.variable(tf.zeros([9]));
+    const g1 = tf.tensor1d([1.3e-38, -1.3e-38, 1, 0, 1.3e-38, 2e-38, 1e-3, 0, 1.3e-38]);
+    opt.applyGradients({ [w.name]: g1 });
+    // Step 2 with no gradient: m = 0.9·m; 0.9 × 0.1 × 1.3e-38 is subnormal, 0.9 × 0.1 × 1 is not.
+    const g2 = tf.zeros([9]);
+    opt.applyGradients({ [w.name]: g2 });
+    const [, m, v] = await opt.getWeights();
+    const first = Array.from(m!.tensor.dataSync());
+    expect(first.map((x) => x === 0)).toEqual([true, true, false, true, true, true, false, true, true]);
+    expect(first[2]).toBeCloseTo(0.09, 7);
+    // v = 0.999·0.001·g²: subnormal for every g ≤ 2e-38, never for g = 1 or 1e-3.
+    expect(Array.from(v!.tensor.dataSync()).map((x) => x === 0)).toEqual([
+      true,
+      true,
+      false,
+      true,
+      true,
+      true,
+      false,
+      true,
+      true,
+    ]);
+    opt.dispose();
+    tf.dispose([w, g1, g2]);
+  });
+
   test('minimize works and leaks nothing', () => {
     const opt = createAdam(0.1);
     const w = tf.variable(tf.tensor1d([1, -2, 3]));
