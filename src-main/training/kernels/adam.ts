@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type FastBackend, type TensorInfo, arraysFor } from './backend-access';
-import { flushSubnormal } from './wasm-gemm';
+import { type AdamScalars, adamRange } from './wasm-gemm';
 
 /**
  * Adam with one kernel per variable instead of tfjs' 14 (each a pass over
@@ -39,7 +39,7 @@ function adamKernel(backendName: FastBackend) {
     const vo = arr.alloc([...x.shape]);
     const f = Math.fround;
     // tfjs' scalars, each rounded to float32 as its tensors are; 1 − accβ computed in float32.
-    const scalars = [
+    const scalars: AdamScalars = [
       f(beta1),
       f(1 - beta1),
       f(beta2),
@@ -49,16 +49,6 @@ function adamKernel(backendName: FastBackend) {
       f(epsilon),
       f(-lr),
     ];
-    const [b1, c1, b2, c2, d1, d2, eps, nlr] = scalars as [
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-    ];
     if (arr.wasm && arr.ptr) {
       const p = arr.ptr;
       arr.wasm.adam(
@@ -67,22 +57,9 @@ function adamKernel(backendName: FastBackend) {
       );
       return [xo, mo, vo];
     }
-    const X = arr.view(x);
-    const M = arr.view(m);
-    const V = arr.view(v);
-    const G = arr.view(g);
-    const XO = arr.view(xo);
-    const MO = arr.view(mo);
-    const VO = arr.view(vo);
-    const n = X.length;
-    for (let i = 0; i < n; i++) {
-      const gi = G[i]!;
-      const mi = flushSubnormal(f(f(M[i]! * b1) + f(gi * c1)));
-      const vi = flushSubnormal(f(f(V[i]! * b2) + f(f(gi * gi) * c2)));
-      MO[i] = mi;
-      VO[i] = vi;
-      XO[i] = f(f(f(f(mi / d1) / f(f(Math.sqrt(f(vi / d2))) + eps)) * nlr) + X[i]!);
-    }
+    const views = { x: arr.view(x), m: arr.view(m), v: arr.view(v), g: arr.view(g) };
+    const outs = { xo: arr.view(xo), mo: arr.view(mo), vo: arr.view(vo) };
+    adamRange({ ...views, ...outs }, 0, views.x.length, scalars);
     return [xo, mo, vo];
   };
 }

@@ -1,4 +1,4 @@
-import { flushSubnormal, kernelsModuleBytes } from './wasm-gemm';
+import { type AdamScalars, adamRange, kernelsModuleBytes } from './wasm-gemm';
 
 /**
  * Runs our SIMD gemm (wasm-gemm.ts) on the heap of a tfjs-backend-wasm module:
@@ -164,31 +164,22 @@ export class WasmGemm {
    */
   adam(
     p: { x: number; m: number; v: number; g: number; xo: number; mo: number; vo: number; n: number },
-    s: readonly number[],
+    s: AdamScalars,
   ): void {
     const n4 = p.n >> 2;
-    const [b1, c1, b2, c2, d1, d2, eps, nlr] = s as [
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-    ];
-    this.adamFn(p.x, p.m, p.v, p.g, p.xo, p.mo, p.vo, n4, b1, c1, b2, c2, d1, d2, eps, nlr);
-    // The last n % 4 elements, in JS with float32 rounding at each step.
-    const h = this.mod.HEAPF32;
-    const f = Math.fround;
-    for (let i = n4 * 4; i < p.n; i++) {
-      const g = h[(p.g >> 2) + i]!;
-      const mi = flushSubnormal(f(f(h[(p.m >> 2) + i]! * b1) + f(g * c1)));
-      const vi = flushSubnormal(f(f(h[(p.v >> 2) + i]! * b2) + f(f(g * g) * c2)));
-      h[(p.mo >> 2) + i] = mi;
-      h[(p.vo >> 2) + i] = vi;
-      h[(p.xo >> 2) + i] = f(f(f(f(mi / d1) / f(f(Math.sqrt(f(vi / d2))) + eps)) * nlr) + h[(p.x >> 2) + i]!);
-    }
+    this.adamFn(p.x, p.m, p.v, p.g, p.xo, p.mo, p.vo, n4, ...s);
+    // The last n % 4 elements in JS.
+    const view = (at: number): Float32Array => this.mod.HEAPF32.subarray(at >> 2, (at >> 2) + p.n);
+    const arrays = {
+      x: view(p.x),
+      m: view(p.m),
+      v: view(p.v),
+      g: view(p.g),
+      xo: view(p.xo),
+      mo: view(p.mo),
+      vo: view(p.vo),
+    };
+    adamRange(arrays, n4 * 4, p.n, s);
   }
 
   /** Row r of dst (len floats) = the len floats at src + table[r] bytes, or zeros where table[r] < 0. */

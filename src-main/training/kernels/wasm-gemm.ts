@@ -174,6 +174,37 @@ export function flushSubnormal(v: number): number {
   return Math.abs(v) < FLT_MIN ? 0 : v;
 }
 
+/** Adam's scalars, float32-rounded: [b1, c1, b2, c2, d1, d2, eps, nlr] as in adam below. */
+export type AdamScalars = readonly [number, number, number, number, number, number, number, number];
+
+/** Equal-length views of a variable, its moments, its gradient, and the three outputs. */
+export interface AdamArrays {
+  x: Float32Array;
+  m: Float32Array;
+  v: Float32Array;
+  g: Float32Array;
+  xo: Float32Array;
+  mo: Float32Array;
+  vo: Float32Array;
+}
+
+/**
+ * The wasm adam below in JS, on elements [from, to): the cpu backend's
+ * kernel and the last n % 4 floats on wasm. Float32 rounding at each step.
+ */
+export function adamRange(a: AdamArrays, from: number, to: number, s: AdamScalars): void {
+  const [b1, c1, b2, c2, d1, d2, eps, nlr] = s;
+  const f = Math.fround;
+  for (let i = from; i < to; i++) {
+    const g = a.g[i]!;
+    const m = flushSubnormal(f(f(a.m[i]! * b1) + f(g * c1)));
+    const v = flushSubnormal(f(f(a.v[i]! * b2) + f(f(g * g) * c2)));
+    a.mo[i] = m;
+    a.vo[i] = v;
+    a.xo[i] = f(f(f(f(m / d1) / f(f(Math.sqrt(f(v / d2))) + eps)) * nlr) + a.x[i]!);
+  }
+}
+
 /**
  * adam(px, pm, pv, pg, pxo, pmo, pvo, n4, b1, c1, b2, c2, d1, d2, eps, nlr):
  * for n4 groups of 4 floats, the Adam update with tfjs' order of float32
