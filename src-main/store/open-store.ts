@@ -12,7 +12,7 @@ import type { OpenStoreOptions } from './types';
 const sqliteHeader = Buffer.from('SQLite format 3\0', 'latin1');
 
 /** Why a file was moved aside; also the suffix of its new name. */
-type AsideReason = 'not-sqlite' | 'corrupt' | 'newer';
+type AsideReason = 'not-sqlite' | 'corrupt';
 
 class UnusableDatabase extends Error {
   constructor(
@@ -36,6 +36,46 @@ function looksLikeSqlite(path: string): boolean {
   }
 }
 
+/** The app version that created the newest run, the best stamp of who wrote the file; null if unreadable. */
+function lastWriter(db: Database.Database): string | null {
+  try {
+    const row = db
+      .prepare<[], string>('SELECT app_version FROM runs ORDER BY created_at DESC, rowid DESC LIMIT 1')
+      .pluck()
+      .get();
+    return typeof row === 'string' && row.length > 0 ? row : null;
+  } catch {
+    // A newer schema may have renamed the table or the column: the schema version still says enough.
+    return null;
+  }
+}
+
+/**
+ * Refuses a file whose schema is newer than this build's. Nothing is renamed
+ * or written: the newer app may have it open right now, and moving it aside
+ * would hide the user's data and split it between two files.
+ */
+function refuseNewer(db: Database.Database, path: string, appVersion: string): void {
+  const version = schemaVersion(db);
+  if (version <= latestVersion) return;
+  const writer = lastWriter(db);
+  throw new StoreError(
+    'unavailable',
+    `The database ${path} was written by a newer version of VAE Studio (schema ${version}` +
+      `${writer ? `; its newest run was created by VAE Studio ${writer}` : ''}), ` +
+      `and VAE Studio ${appVersion} reads schemas up to ${latestVersion}. ` +
+      'Update VAE Studio to open it; the file was left as it is.',
+  );
+}
+
+/**
+ * Reads page 1 and the schema table: a file that is not a database or is
+ * damaged there fails here, not later.
+ */
+function probe(db: Database.Database): void {
+  db.prepare('SELECT count(*) FROM sqlite_schema').get();
+}
+
 /**
  * Opens the connection and sets the pragmas every connection needs (they are
  * per connection, not stored in the file, except journal_mode=WAL).
@@ -43,6 +83,9 @@ function looksLikeSqlite(path: string): boolean {
 function connect(path: string, options: OpenStoreOptions): Database.Database {
   const db = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
   try {
+    // Before anything that writes (journal_mode does): a newer version's file is not touched.
+    probe(db);
+    refuseNewer(db, path, options.appVersion);
     // WAL: readers (the UI, the CLI) never block the writer (training) and vice versa.
     db.pragma('journal_mode = WAL');
     // In WAL, NORMAL syncs at checkpoints, not at every commit: a power cut may lose the last
@@ -51,16 +94,6 @@ function connect(path: string, options: OpenStoreOptions): Database.Database {
     // Off by default in SQLite; ON DELETE CASCADE depends on it.
     db.pragma('foreign_keys = ON');
     options.configure?.(db);
-    // Reading the schema and the version touches page 1 and the schema table:
-    // a file that is not a database or is damaged there fails here, not later.
-    db.prepare('SELECT count(*) FROM sqlite_schema').get();
-    const version = schemaVersion(db);
-    if (version > latestVersion) {
-      throw new UnusableDatabase(
-        'newer',
-        `it was written by a newer version of VAE Studio (schema ${version}; this version knows up to ${latestVersion})`,
-      );
-    }
     return db;
   } catch (error) {
     db.close();
@@ -95,68 +128,177 @@ function moveAside(path: string, reason: AsideReason, now: Date): string {
 const reasonText: Record<AsideReason, string> = {
   'not-sqlite': 'it is not a SQLite database',
   corrupt: 'it is damaged',
-  newer: 'it was written by a newer version of VAE Studio',
 };
+
+/** The SQLite codes of a -shm index that could not be created or grown, as on a full disk. */
+const shmFailures = ['SQLITE_IOERR_SHMSIZE', 'SQLITE_IOERR_SHMOPEN', 'SQLITE_IOERR_SHMMAP'];
+
+function isShmFailure(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    'code' in error &&
+    typeof error.code === 'string' &&
+    shmFailures.includes(error.code)
+  );
+}
+
+/** Wraps `error` as a {@link StoreError} about opening `path`; file-system and SQLite codes keep their meaning. */
+function openError(error: unknown, path: string, what = `open the database ${path}`): StoreError {
+  const converted = toStoreError(error, what);
+  return converted instanceof StoreError
+    ? converted
+    : new StoreError('io_error', `Could not ${what}: ${String(error)}`, { cause: error });
+}
+
+/**
+ * A read-only connection. The first connection to a WAL database rebuilds the
+ * -shm index and must grow that file, which fails on a full disk
+ * (SQLITE_IOERR_SHMSIZE). Then the file is opened again in exclusive locking
+ * mode, which keeps the index in heap memory and needs no -shm at all; that
+ * mode takes the file's write lock (so it needs a read-write handle, made
+ * query_only here), and it only helps when no other process has the file
+ * open — one that does keeps the -shm already grown.
+ */
+function connectReadonly(path: string, options: OpenStoreOptions): Database.Database {
+  const timeout = options.busyTimeoutMs ?? 5000;
+  let db = new Database(path, { readonly: true, fileMustExist: true, timeout });
+  try {
+    probe(db);
+  } catch (error) {
+    db.close();
+    if (!isShmFailure(error)) throw error;
+    try {
+      db = new Database(path, { fileMustExist: true, timeout });
+    } catch {
+      throw error;
+    }
+    try {
+      db.pragma('locking_mode = EXCLUSIVE');
+      db.pragma('query_only = ON');
+      probe(db);
+    } catch {
+      db.close();
+      // The first failure says why (the disk is full), not the fallback's.
+      throw error;
+    }
+  }
+  try {
+    db.pragma('foreign_keys = ON');
+    options.configure?.(db);
+    refuseNewer(db, path, options.appVersion);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/** A database with this build's schema and nothing in it, in memory: what a missing file reads as. */
+function emptyDatabase(): Database.Database {
+  const db = new Database(':memory:');
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+  return db;
+}
+
+/** The connection of a read-only store: see {@link OpenStoreOptions.readonly}. Never renames or creates the file. */
+function openReadonlyDb(options: OpenStoreOptions): Database.Database {
+  const path = options.path;
+  try {
+    if (!existsSync(path) || statSync(path).size === 0) return emptyDatabase();
+    if (!looksLikeSqlite(path)) {
+      throw new StoreError(
+        'io_error',
+        `Could not read the database ${path}: it is not a SQLite database. Nothing was changed; ` +
+          'name the right file with --db, or start VAE Studio (the app, serve or train) to move it aside and begin a new one.',
+      );
+    }
+    const db = connectReadonly(path, options);
+    if (schemaVersion(db) === latestVersion) return db;
+    // An older schema: the queries need this build's, so upgrade it like the app would (it is
+    // never moved aside here; a failure is reported as it is).
+    db.close();
+    const writable = connect(path, options);
+    try {
+      migrate(writable);
+      return writable;
+    } catch (error) {
+      writable.close();
+      throw error;
+    }
+  } catch (error) {
+    if (error instanceof StoreError) throw error;
+    const converted = openError(error, path, `read the database ${path}`);
+    if (!isDamage(error)) throw converted;
+    throw new StoreError(
+      'io_error',
+      `${converted.message} Nothing was changed; start VAE Studio (the app, serve or train) to move it aside and begin a new one.`,
+      { cause: error },
+    );
+  }
+}
+
+/** The connection of a writable store, moving an unusable file aside (never deleting it). */
+function openWritableDb(options: OpenStoreOptions, now: () => Date, notices: Notice[]): Database.Database {
+  const path = options.path;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    for (let attempt = 0; ; attempt++) {
+      try {
+        if (!looksLikeSqlite(path)) throw new UnusableDatabase('not-sqlite', 'it is not a SQLite database');
+        const conn = connect(path, options);
+        try {
+          migrate(conn);
+        } catch (error) {
+          conn.close();
+          throw error;
+        }
+        return conn;
+      } catch (error) {
+        const unusable =
+          error instanceof UnusableDatabase
+            ? error
+            : isDamage(error)
+              ? new UnusableDatabase('corrupt', String(error))
+              : null;
+        // A second failure on a fresh file is not the old file's fault: report it.
+        if (!unusable || attempt > 0) throw error;
+        const aside = moveAside(path, unusable.reason, now());
+        notices.push({
+          level: 'warning',
+          message:
+            `The database ${path} could not be used because ${reasonText[unusable.reason]}. ` +
+            `It was moved to ${aside} (nothing was deleted) and a new, empty database was created.`,
+        });
+      }
+    }
+  } catch (error) {
+    throw openError(error, path);
+  }
+}
 
 /**
  * Opens (creating when needed) the run store at `options.path`: applies the
  * pragmas (WAL, foreign keys, busy timeout), runs pending migrations, and
  * marks runs of dead processes interrupted.
  *
- * A file that is not SQLite, is damaged, or has a schema newer than this
- * build knows is renamed to `<path>.<reason>-<timestamp>` (never deleted), a
- * fresh database is created, and `store.notices` says what happened and where
- * the old file is. Failing to create the folder or the file throws a
- * {@link StoreError} with code `io_error`.
+ * A file that is not SQLite or is damaged is renamed to
+ * `<path>.<reason>-<timestamp>` (never deleted), a fresh database is created,
+ * and `store.notices` says what happened and where the old file is. With
+ * `readonly`, nothing is renamed: such a file fails with `io_error`.
+ *
+ * A file written by a newer version (schema above this build's) is left
+ * exactly as it is, with its -wal and -shm, and opening fails with a
+ * {@link StoreError} of code `unavailable` naming the schema and, when
+ * readable, the app version of its newest run. Failing to create the folder
+ * or the file, or to read it, throws a {@link StoreError} with code `io_error`.
  */
 export function openStore(options: OpenStoreOptions): RunStore {
   const path = options.path;
   const now = options.now ?? (() => new Date());
   const notices: Notice[] = [];
-  const db = (() => {
-    try {
-      mkdirSync(dirname(path), { recursive: true });
-      for (let attempt = 0; ; attempt++) {
-        try {
-          if (!looksLikeSqlite(path)) throw new UnusableDatabase('not-sqlite', 'it is not a SQLite database');
-          const conn = connect(path, options);
-          try {
-            migrate(conn);
-          } catch (error) {
-            conn.close();
-            throw error;
-          }
-          return conn;
-        } catch (error) {
-          const unusable =
-            error instanceof UnusableDatabase
-              ? error
-              : isDamage(error)
-                ? new UnusableDatabase('corrupt', String(error))
-                : null;
-          // A second failure on a fresh file is not the old file's fault: report it.
-          if (!unusable || attempt > 0) throw error;
-          const aside = moveAside(path, unusable.reason, now());
-          notices.push({
-            level: 'warning',
-            message:
-              `The database ${path} could not be used because ${unusable.reason === 'newer' ? unusable.detail : reasonText[unusable.reason]}. ` +
-              `It was moved to ${aside} (nothing was deleted) and a new, empty database was created.` +
-              (unusable.reason === 'newer'
-                ? ' Open the moved file with the newer version to see its runs.'
-                : ''),
-          });
-        }
-      }
-    } catch (error) {
-      const converted = toStoreError(error, `open the database ${path}`);
-      throw converted instanceof StoreError
-        ? converted
-        : new StoreError('io_error', `Could not open the database ${path}: ${String(error)}`, {
-            cause: error,
-          });
-    }
-  })();
+  const db = options.readonly ? openReadonlyDb(options) : openWritableDb(options, now, notices);
   const store = new RunStore({
     db,
     path,
@@ -165,6 +307,8 @@ export function openStore(options: OpenStoreOptions): RunStore {
     now,
     notices,
   });
+  // A reader leaves other processes' runs as they are: marking them is a write, and the app does it.
+  if (options.readonly) return store;
   try {
     const marked = store.markInterrupted();
     if (marked.length > 0) {

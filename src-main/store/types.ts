@@ -79,6 +79,13 @@ export interface OpenStoreOptions {
   /** The clock (tests pin it). */
   now?: () => Date;
   /**
+   * For commands that only read (`runs list`, `runs show`…): the file is
+   * opened read-only and never moved aside, no run is marked interrupted,
+   * and a missing file reads as an empty store without being created. Only
+   * a schema older than this build's is upgraded, since the queries need it.
+   */
+  readonly?: boolean;
+  /**
    * Runs on the connection after the store's own pragmas and before any
    * migration. Tests use it to impose faults (`max_page_count`, `query_only`).
    */
