@@ -215,18 +215,20 @@ function openReadonlyDb(options: OpenStoreOptions): Database.Database {
       );
     }
     const db = connectReadonly(path, options);
-    if (schemaVersion(db) === latestVersion) return db;
-    // An older schema: the queries need this build's, so upgrade it like the app would (it is
-    // never moved aside here; a failure is reported as it is).
+    const version = schemaVersion(db);
+    if (version === latestVersion) return db;
+    // The queries need this build's schema, and upgrading is a write: an older app that shares
+    // the file would then refuse it. Leave that to a writer.
     db.close();
-    const writable = connect(path, options);
-    try {
-      migrate(writable);
-      return writable;
-    } catch (error) {
-      writable.close();
-      throw error;
-    }
+    throw new StoreError(
+      'unavailable',
+      version === 0
+        ? `The database ${path} holds no VAE Studio data yet (schema version 0). Commands that only read ` +
+            'do not set it up; name the right file with --db, or start VAE Studio (the app, serve or train) with it.'
+        : `The database ${path} was written by an older version of VAE Studio (schema ${version}; this ` +
+            `version uses ${latestVersion}). Commands that only read do not upgrade it; start VAE Studio ` +
+            '(the app, serve or train) once to upgrade it, then try again.',
+    );
   } catch (error) {
     if (error instanceof StoreError) throw error;
     const converted = openError(error, path, `read the database ${path}`);
@@ -286,7 +288,8 @@ function openWritableDb(options: OpenStoreOptions, now: () => Date, notices: Not
  * A file that is not SQLite or is damaged is renamed to
  * `<path>.<reason>-<timestamp>` (never deleted), a fresh database is created,
  * and `store.notices` says what happened and where the old file is. With
- * `readonly`, nothing is renamed: such a file fails with `io_error`.
+ * `readonly`, nothing is renamed: such a file fails with `io_error`, and an
+ * older schema with `unavailable` (see {@link OpenStoreOptions.readonly}).
  *
  * A file written by a newer version (schema above this build's) is left
  * exactly as it is, with its -wal and -shm, and opening fails with a

@@ -81,8 +81,9 @@ export interface OpenStoreOptions {
   /**
    * For commands that only read (`runs list`, `runs show`…): the file is
    * opened read-only and never moved aside, no run is marked interrupted,
-   * and a missing file reads as an empty store without being created. Only
-   * a schema older than this build's is upgraded, since the queries need it.
+   * a missing file reads as an empty store without being created, and a
+   * schema older than this build's is not upgraded (opening fails with
+   * `unavailable`: an older app sharing the file would then refuse it).
    */
   readonly?: boolean;
   /**

@@ -148,16 +148,22 @@ describe('read-only opens never move, create or change the database', () => {
     writer.close();
   });
 
-  it('upgrades an older schema so that it can be read', () => {
+  it('does not upgrade an older schema: unavailable, saying what to do, and the file unchanged', () => {
     const old = new Database(file);
     old.pragma('journal_mode = WAL');
     migrate(old, { target: 1 });
     old.close();
-    const store = openStore({ path: file, appVersion: '0.1.0', readonly: true });
-    expect(store.listRuns()).toEqual([]);
-    store.close();
+    const bytes = readFileSync(file);
+    const error = caught(() => openStore({ path: file, appVersion: '0.1.0', readonly: true }));
+    expect(error.code).toBe('unavailable');
+    expect(error.message).toBe(
+      `The database ${file} was written by an older version of VAE Studio (schema 1; this version uses ` +
+        `${latestVersion}). Commands that only read do not upgrade it; start VAE Studio (the app, serve or ` +
+        'train) once to upgrade it, then try again.',
+    );
+    expect(readFileSync(file).equals(bytes)).toBe(true);
     const raw = new Database(file, { readonly: true });
-    expect(raw.pragma('user_version', { simple: true })).toBe(latestVersion);
+    expect(raw.pragma('user_version', { simple: true })).toBe(1);
     raw.close();
   });
 
