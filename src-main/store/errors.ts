@@ -47,7 +47,8 @@ const sqliteReasons: Record<string, { code: StoreErrorCode; reason: string }> = 
 const sqliteExtendedReasons: Record<string, { code: StoreErrorCode; reason: string }> = {
   SQLITE_IOERR_SHMSIZE: {
     code: 'io_error',
-    reason: "the disk is full: there is no room for the database's shared-memory index (its -shm file)",
+    reason:
+      "the disk is full (or a file-size limit was reached), so the database's shared-memory index cannot grow; free some space and try again",
   },
 };
 

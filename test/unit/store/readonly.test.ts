@@ -264,7 +264,7 @@ function openInChild(mode: 'read' | 'open', path: string, shellPrefix: string): 
 }
 
 const diskFullMessage =
-  /^Could not open the database .*: the disk is full: there is no room for the database's shared-memory index \(its -shm file\) \(SQLITE_IOERR_SHMSIZE: .*\)\.$/;
+  /^Could not open the database .*: the disk is full \(or a file-size limit was reached\), so the database's shared-memory index cannot grow; free some space and try again \(SQLITE_IOERR_SHMSIZE: .*\)\.$/;
 
 describe('a full disk: reading still works, writing says why not', () => {
   // RLIMIT_FSIZE makes every write past 16 KiB fail (EFBIG; `trap '' XFSZ` keeps the process alive),
