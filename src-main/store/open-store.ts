@@ -280,6 +280,10 @@ function openWritableDb(options: OpenStoreOptions, now: () => Date, notices: Not
   }
 }
 
+const staleRunsNotice =
+  'Some runs show as running or queued, but the process that owned them has ended. This command only ' +
+  'reads the database; VAE Studio (the app, serve or train) or `vae-studio runs resume` marks them interrupted.';
+
 /**
  * Opens (creating when needed) the run store at `options.path`: applies the
  * pragmas (WAL, foreign keys, busy timeout), runs pending migrations, and
@@ -310,8 +314,19 @@ export function openStore(options: OpenStoreOptions): RunStore {
     now,
     notices,
   });
-  // A reader leaves other processes' runs as they are: marking them is a write, and the app does it.
-  if (options.readonly) return store;
+  if (options.readonly) {
+    // A reader leaves other processes' runs as they are: marking them is a write, and the writers
+    // do it. The connection cannot write (read-only, or query_only in exclusive mode), so this
+    // only looks: it fails with SQLITE_READONLY exactly when there are runs to mark.
+    try {
+      store.markInterrupted();
+    } catch (error) {
+      if (error instanceof StoreError && sqlitePrimaryCode(error.cause) === 'SQLITE_READONLY') {
+        notices.push({ level: 'warning', message: staleRunsNotice });
+      }
+    }
+    return store;
+  }
   try {
     const marked = store.markInterrupted();
     if (marked.length > 0) {

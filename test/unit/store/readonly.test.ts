@@ -121,6 +121,7 @@ describe('read-only opens never move, create or change the database', () => {
 
   it('a missing file reads as an empty store and is not created', () => {
     const store = openStore({ path: file, appVersion: '0.1.0', readonly: true });
+    expect(store.notices).toEqual([]);
     expect(store.listRuns()).toEqual([]);
     expect(store.listDatasets()).toEqual([]);
     store.close();
@@ -138,7 +139,14 @@ describe('read-only opens never move, create or change the database', () => {
     raw.close();
     const bytes = readFileSync(file);
     const store: RunStore = openStore({ path: file, appVersion: '0.1.0', readonly: true });
-    expect(store.notices).toEqual([]);
+    expect(store.notices).toEqual([
+      {
+        level: 'warning',
+        message:
+          'Some runs show as running or queued, but the process that owned them has ended. This command only ' +
+          'reads the database; VAE Studio (the app, serve or train) or `vae-studio runs resume` marks them interrupted.',
+      },
+    ]);
     expect(store.getRunSummary(run.id).status).toBe('running');
     store.close();
     expect(readFileSync(file).equals(bytes)).toBe(true);
