@@ -160,7 +160,7 @@ function openError(error: unknown, path: string, what = `open the database ${pat
  * query_only here), and it only helps when no other process has the file
  * open — one that does keeps the -shm already grown.
  */
-function connectReadonly(path: string, options: OpenStoreOptions): Database.Database {
+function connectReadonly(path: string, options: OpenStoreOptions, notices: Notice[]): Database.Database {
   const timeout = options.busyTimeoutMs ?? 5000;
   let db = new Database(path, { readonly: true, fileMustExist: true, timeout });
   try {
@@ -182,6 +182,12 @@ function connectReadonly(path: string, options: OpenStoreOptions): Database.Data
       // The first failure says why (the disk is full), not the fallback's.
       throw error;
     }
+    notices.push({
+      level: 'warning',
+      message:
+        `The disk holding ${path} is full: its runs were read, but training or any change will fail ` +
+        'until some space is freed.',
+    });
   }
   try {
     db.pragma('foreign_keys = ON');
@@ -203,7 +209,7 @@ function emptyDatabase(): Database.Database {
 }
 
 /** The connection of a read-only store: see {@link OpenStoreOptions.readonly}. Never renames or creates the file. */
-function openReadonlyDb(options: OpenStoreOptions): Database.Database {
+function openReadonlyDb(options: OpenStoreOptions, notices: Notice[]): Database.Database {
   const path = options.path;
   try {
     if (!existsSync(path) || statSync(path).size === 0) return emptyDatabase();
@@ -214,7 +220,7 @@ function openReadonlyDb(options: OpenStoreOptions): Database.Database {
           'name the right file with --db, or start VAE Studio (the app, serve or train) to move it aside and begin a new one.',
       );
     }
-    const db = connectReadonly(path, options);
+    const db = connectReadonly(path, options, notices);
     const version = schemaVersion(db);
     if (version === latestVersion) return db;
     // The queries need this build's schema, and upgrading is a write: an older app that shares
@@ -305,7 +311,7 @@ export function openStore(options: OpenStoreOptions): RunStore {
   const path = options.path;
   const now = options.now ?? (() => new Date());
   const notices: Notice[] = [];
-  const db = options.readonly ? openReadonlyDb(options) : openWritableDb(options, now, notices);
+  const db = options.readonly ? openReadonlyDb(options, notices) : openWritableDb(options, now, notices);
   const store = new RunStore({
     db,
     path,

@@ -25,8 +25,9 @@ if (mode === 'read' || mode === 'open') {
   try {
     const reader = openStore({ path, appVersion: 'child', readonly: mode === 'read' });
     const names = reader.listRuns().map((r) => r.name);
+    const notices = reader.notices.map((n) => n.message);
     reader.close();
-    console.log(JSON.stringify({ names, error: null }));
+    console.log(JSON.stringify({ names, notices, error: null }));
   } catch (caught) {
     console.log(JSON.stringify({ names: null, error: describe(caught) }));
   }

@@ -249,6 +249,7 @@ const childScript = join(import.meta.dirname, 'child-store.ts');
 
 interface OpenReport {
   names: string[] | null;
+  notices?: string[];
   error: { code: string; message: string } | null;
 }
 
@@ -289,6 +290,9 @@ describe('a full disk: reading still works, writing says why not', () => {
       const read = await openInChild('read', file, sizeLimit);
       expect(read.error).toBeNull();
       expect([...read.names!].sort()).toEqual([...names].sort());
+      expect(read.notices).toEqual([
+        `The disk holding ${file} is full: its runs were read, but training or any change will fail until some space is freed.`,
+      ]);
 
       const write = await openInChild('open', file, sizeLimit);
       expect(write.names).toBeNull();
@@ -344,6 +348,12 @@ describe('a full disk: reading still works, writing says why not', () => {
       ).toBe(0);
       const runs = JSON.parse(listed.out) as { name: string }[];
       expect(runs.map((r) => r.name).sort()).toEqual([...names].sort());
+      expect(listed.err).toBe(
+        `warning: The disk holding ${onDisk} is full: its runs were read, but training or any change will fail until some space is freed.\n` +
+          // Its runs were queued by a store of this process that is closed now.
+          'warning: Some runs show as running or queued, but the process that owned them has ended. This command only ' +
+          'reads the database; VAE Studio (the app, serve or train) or `vae-studio runs resume` marks them interrupted.\n',
+      );
 
       const deleted = io();
       const failure = await cliFailure(() =>
