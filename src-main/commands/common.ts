@@ -49,7 +49,7 @@ export function unwrap<T>(result: Result<T>): T {
 export interface CoreFlags {
   'data-dir'?: string | undefined;
   db?: string | undefined;
-  /** Open the database read-only: never moved aside, nothing marked (see {@link readsOnly}). */
+  /** Open the database read-only: never moved aside, upgraded or marked (see {@link readsOnly}). */
   readonly?: boolean;
 }
 
@@ -81,7 +81,7 @@ export function openCore(values: CoreFlags, io: CliIo): Core {
     const message = error instanceof Error ? error.message : String(error);
     throw new CliFailure(message);
   }
-  // The database was left as it is (a newer version wrote it): the command has nothing to work on.
+  // The database was left as it is (e.g. a newer version wrote it): the command has nothing to work on.
   if (core.unavailable) throw new CliFailure(core.unavailable.message);
   for (const notice of core.notices) io.stderr(`${notice.level}: ${notice.message}\n`);
   return core;

@@ -30,7 +30,7 @@ export interface CoreOptions {
   choosePaths?: PathChooser;
   /**
    * Open the database for reading only (CLI commands that only read): it is
-   * never moved aside or marked, and a missing one reads as empty.
+   * never moved aside, upgraded or marked, and a missing one reads as empty.
    */
   readonly?: boolean;
 }
@@ -45,8 +45,8 @@ export interface Core {
   /** What happened at start-up that the user must hear about. */
   notices: Notice[];
   /**
-   * Why the database could not be opened (it was written by a newer version),
-   * or null. When set, every command but `app:*` answers this error, the
+   * Why the database was not opened (a newer version wrote it; or, read-only,
+   * its older schema would need an upgrade), or null. When set, every command but `app:*` answers this error, the
    * notices say it, and `store` and `runs` throw it.
    */
   unavailable: ApiError | null;
@@ -118,7 +118,8 @@ export function createCore(options: CoreOptions): Core {
       ...(options.readonly ? { readonly: true } : {}),
     });
   } catch (error) {
-    // A newer version's file is left alone and nothing is opened; other failures stop start-up as before.
+    // A file this build must not change (a newer version's) is left alone and nothing is opened;
+    // other failures stop start-up as before.
     if (error instanceof StoreError && error.code === 'unavailable') {
       return unavailableCore({ ...options, logError }, version, { code: error.code, message: error.message });
     }
