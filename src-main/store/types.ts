@@ -15,13 +15,14 @@ export interface CreateRunInput {
   hyperparams: Hyperparams;
   /** Hash of the dataset's content, so a run can be matched to the exact data it saw. */
   datasetHash: string;
-  /** Defaults to "<dataset> <arch> z<latentDim> #<n>". */
+  /** Trimmed by the `runs:start` schema; defaults to "<dataset> <arch> z<latentDim> #<n>". */
   name?: string;
   /** Defaults to `queued`. */
   status?: ActiveStatus;
   backend?: BackendName | null;
   device?: string | null;
   notes?: string;
+  /** Duplicates are dropped. */
   tags?: string[];
 }
 
@@ -51,7 +52,7 @@ export interface RecordEpochInput {
 /** Argument of {@link RunStore.listRuns} — the `runs:list` command's argument. */
 export type ListRunsQuery = CommandArg<'runs:list'>;
 
-/** Argument of {@link RunStore.updateRun} — the `runs:update` command's argument. */
+/** Argument of {@link RunStore.updateRun} — the `runs:update` command's argument, as its schema left it (trimmed, lengths checked). */
 export type UpdateRunInput = CommandArg<'runs:update'>;
 
 /** Decoder weights of one epoch. */
