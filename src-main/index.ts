@@ -100,7 +100,9 @@ function openWindow(): void {
   });
 }
 
-// Every web contents, not only the main window's, gets the navigation guards.
+// Every web contents, not only the main window's, gets the navigation guards
+// (the main window's get them twice: createMainWindow guards its own, and
+// refusing twice is the same as once).
 app.on('web-contents-created', (_event, contents) => guardWebContents(contents, page));
 
 app.on('window-all-closed', () => {
