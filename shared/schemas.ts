@@ -61,7 +61,8 @@ export const commandArgSchemas = {
   'runs:start': z
     .object({
       hyperparams: hyperparamsSchema,
-      name: z.string().max(200, { error: 'name is at most 200 characters.' }).optional(),
+      // Blank (or only spaces): the run gets its default name.
+      name: z.string().trim().max(200, { error: 'name is at most 200 characters.' }).optional(),
       backend: z.enum(backendChoices, { error: 'backend must be auto, tensorflow, wasm or cpu.' }).optional(),
     })
     .strict(),
@@ -97,9 +98,23 @@ export const commandArgSchemas = {
   'runs:update': z
     .object({
       runId,
-      name: z.string().min(1, { error: 'name must not be empty.' }).max(200).optional(),
-      notes: z.string().max(100_000).optional(),
-      tags: z.array(z.string().min(1).max(50)).max(50).optional(),
+      name: z
+        .string()
+        .trim()
+        .min(1, { error: 'name must not be empty.' })
+        .max(200, { error: 'name is at most 200 characters.' })
+        .optional(),
+      notes: z.string().max(100_000, { error: 'notes are at most 100,000 characters.' }).optional(),
+      tags: z
+        .array(
+          z
+            .string()
+            .trim()
+            .min(1, { error: 'A tag is 1 to 50 characters.' })
+            .max(50, { error: 'A tag is 1 to 50 characters.' }),
+        )
+        .max(50, { error: 'A run has at most 50 tags.' })
+        .optional(),
     })
     .strict(),
   'runs:delete': z.object({ runId }).strict(),

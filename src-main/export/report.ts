@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Snapshot } from '../../shared/run';
-import { StoreError, type Checkpoint, type NamedTensor, type RunStore } from '../store';
+import { StoreError, type NamedArray, type RunStore } from '../store';
 import { modelSpecFor, planModel, type ModelPlan } from '../training/model-spec';
 import { batchesCsv, latentCsv, metricsCsv } from './csv';
 import { encodePng, scaleNearest, tileImages } from './images';
@@ -205,16 +205,16 @@ async function modelFiles(args: {
     skipped.push(`model: ${(error as Error).message}`);
     return {};
   }
-  const checkpoint = store.getCheckpoint<Checkpoint>(runId);
+  const checkpoint = store.getCheckpoint(runId);
   const checkpointWeights = checkpoint?.epoch === epoch ? checkpoint.weights : null;
-  let decoderWeights: NamedTensor[] | null = checkpointWeights;
+  let decoderWeights: NamedArray[] | null = checkpointWeights;
   try {
     decoderWeights = store.getDecoderWeights(runId, epoch).weights;
   } catch (error) {
     if (!(error instanceof StoreError && error.code === 'not_found')) throw error;
   }
   const out: Partial<Record<'decoder' | 'encoder', ModelFiles>> = {};
-  const attempt = async (part: 'decoder' | 'encoder', weights: NamedTensor[] | null) => {
+  const attempt = async (part: 'decoder' | 'encoder', weights: NamedArray[] | null) => {
     if (!weights) {
       skipped.push(
         part === 'decoder'

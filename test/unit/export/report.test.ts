@@ -8,7 +8,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Hyperparams } from '../../../shared/hyperparams';
 import type { Snapshot } from '../../../shared/run';
 import { exportReport } from '../../../src-main/export';
-import { openStore, StoreError, type NamedTensor, type RunStore } from '../../../src-main/store';
+import { openStore, StoreError, type NamedArray, type RunStore } from '../../../src-main/store';
 import type { Checkpoint as TrainingCheckpoint } from '../../../src-main/training/checkpoint';
 import {
   decoderWeightNames,
@@ -37,7 +37,7 @@ afterEach(() => {
 const image = { height: 28, width: 28, channels: 1 };
 
 /** Engine-shaped weights for a plan: small values so activations stay in range. */
-function planWeights(plan: ModelPlan, seed: number): NamedTensor[] {
+function planWeights(plan: ModelPlan, seed: number): NamedArray[] {
   return weightSpecs(plan).map((w, i) => {
     const n = w.shape.reduce((a, b) => a * b, 1);
     return { name: w.name, shape: [...w.shape], data: floats(n, seed * 100 + i).map((v) => v * 0.4) };
@@ -90,7 +90,7 @@ async function loadModel(dir: string): Promise<tfl.LayersModel> {
 }
 
 /** x·W + b for a row vector, by hand. */
-function affine(x: Float32Array, w: NamedTensor, b: NamedTensor): Float32Array {
+function affine(x: Float32Array, w: NamedArray, b: NamedArray): Float32Array {
   const [inputs, units] = w.shape as [number, number];
   const out = new Float32Array(units);
   for (let j = 0; j < units; j++) {
@@ -104,7 +104,7 @@ function affine(x: Float32Array, w: NamedTensor, b: NamedTensor): Float32Array {
 const relu = (v: Float32Array) => v.map((x) => Math.max(0, x));
 const sigmoid = (v: Float32Array) => v.map((x) => 1 / (1 + Math.exp(-x)));
 
-function byName(weights: NamedTensor[]): (name: string) => NamedTensor {
+function byName(weights: NamedArray[]): (name: string) => NamedArray {
   return (name) => weights.find((w) => w.name === name)!;
 }
 
