@@ -2,9 +2,11 @@ import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, statS
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Notice } from '../../shared/contract';
+import { activeStatuses, type RunStatus } from '../../shared/run-status';
 import { sqlitePrimaryCode, StoreError, toStoreError } from './errors';
 import { migrate, schemaVersion } from './migrate';
 import { latestVersion } from './migrations';
+import { Ownership, type OwnerColumns } from './ownership';
 import { RunStore } from './run-store';
 import type { OpenStoreOptions } from './types';
 
@@ -286,9 +288,30 @@ function openWritableDb(options: OpenStoreOptions, now: () => Date, notices: Not
   }
 }
 
-const staleRunsNotice =
-  'Some runs show as running or queued, but the process that owned them has ended. This command only ' +
-  'reads the database; VAE Studio (the app, serve or train) or `vae-studio runs resume` marks them interrupted.';
+/** Queued or running runs whose owning process has ended, counted without marking them. */
+function orphanedRunCount(db: Database.Database): number {
+  const owner = new Ownership();
+  try {
+    const active = activeStatuses.map(() => '?').join(', ');
+    return db
+      .prepare<RunStatus[], OwnerColumns>(
+        `SELECT owner_pid, owner_host, owner_token FROM runs WHERE status IN (${active})`,
+      )
+      .all(...activeStatuses)
+      .filter((run) => owner.isOrphaned(run)).length;
+  } finally {
+    owner.release();
+  }
+}
+
+function staleRunsNotice(count: number): string {
+  const runs = count === 1 ? '1 run shows' : `${count} runs show`;
+  return (
+    `${runs} as running or queued, but the process that owned ${count === 1 ? 'it' : 'them'} has ended. ` +
+    'This command only reads the database; VAE Studio (the app, serve or train) or `vae-studio runs resume` ' +
+    `marks ${count === 1 ? 'it' : 'them'} interrupted.`
+  );
+}
 
 /**
  * Opens (creating when needed) the run store at `options.path`: applies the
@@ -321,15 +344,14 @@ export function openStore(options: OpenStoreOptions): RunStore {
     notices,
   });
   if (options.readonly) {
-    // A reader leaves other processes' runs as they are: marking them is a write, and the writers
-    // do it. The connection cannot write (read-only, or query_only in exclusive mode), so this
-    // only looks: it fails with SQLITE_READONLY exactly when there are runs to mark.
+    // A reader leaves other processes' runs as they are: marking them is a write, left to the
+    // writers. It says how many show a status that is no longer true.
     try {
-      store.markInterrupted();
+      const stale = orphanedRunCount(db);
+      if (stale > 0) notices.push({ level: 'warning', message: staleRunsNotice(stale) });
     } catch (error) {
-      if (error instanceof StoreError && sqlitePrimaryCode(error.cause) === 'SQLITE_READONLY') {
-        notices.push({ level: 'warning', message: staleRunsNotice });
-      }
+      store.close();
+      throw openError(error, path, `read the database ${path}`);
     }
     return store;
   }

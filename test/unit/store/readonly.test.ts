@@ -142,8 +142,8 @@ describe('read-only opens never move, create or change the database', () => {
       {
         level: 'warning',
         message:
-          'Some runs show as running or queued, but the process that owned them has ended. This command only ' +
-          'reads the database; VAE Studio (the app, serve or train) or `vae-studio runs resume` marks them interrupted.',
+          '1 run shows as running or queued, but the process that owned it has ended. This command only ' +
+          'reads the database; VAE Studio (the app, serve or train) or `vae-studio runs resume` marks it interrupted.',
       },
     ]);
     expect(store.getRunSummary(run.id).status).toBe('running');
@@ -350,7 +350,7 @@ describe('a full disk: reading still works, writing says why not', () => {
       expect(listed.err).toBe(
         `warning: The disk holding ${onDisk} is full: its runs were read, but training or any change will fail until some space is freed.\n` +
           // Its runs were queued by a store of this process that is closed now.
-          'warning: Some runs show as running or queued, but the process that owned them has ended. This command only ' +
+          'warning: 2 runs show as running or queued, but the process that owned them has ended. This command only ' +
           'reads the database; VAE Studio (the app, serve or train) or `vae-studio runs resume` marks them interrupted.\n',
       );
 
