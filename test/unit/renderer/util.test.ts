@@ -15,7 +15,7 @@ import { latestOnly } from '../../../src-renderer/lib/latest-only';
 import { mlpParameterCount, mlpShape } from '../../../src-renderer/lib/model-size';
 import { shortcutFor, type KeyLike } from '../../../src-renderer/lib/shortcuts';
 import { err, ok, type Result } from '../../../shared/result';
-import { fakeEpoch } from './fake-api';
+import { fakeEpoch } from './fixtures';
 
 describe('ETA', () => {
   const base = {
