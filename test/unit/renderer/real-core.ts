@@ -126,17 +126,17 @@ export function openTestCore(): TestCore {
   async function train(
     options: { hyperparams?: Partial<Hyperparams>; name?: string } = {},
   ): Promise<RunSummary> {
+    // Listening before the start: the test, not the event loop's order, says nothing is missed.
+    let id: string | null = null;
+    const end = next('run:status', ({ run }) => run.id === id && !['queued', 'running'].includes(run.status));
     const started = await inner.call['runs:start']({
       hyperparams: { ...tinyHyperparams, ...options.hyperparams },
       backend: 'wasm',
       ...(options.name ? { name: options.name } : {}),
     });
     if (!started.ok) throw new Error(started.error.message);
-    const id = started.value.id;
-    const ended = await next(
-      'run:status',
-      ({ run }) => run.id === id && !['queued', 'running'].includes(run.status),
-    );
+    id = started.value.id;
+    const ended = await end;
     if (ended.run.status !== 'completed')
       throw new Error(`run ${ended.run.status}: ${ended.run.statusMessage}`);
     return ended.run;
