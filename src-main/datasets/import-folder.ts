@@ -46,7 +46,9 @@ function isImageFile(name: string): boolean {
   );
 }
 
-async function listEntries(root: string): Promise<{ labels: string[]; files: ListedFile[] }> {
+async function listEntries(
+  root: string,
+): Promise<{ labels: string[]; files: ListedFile[]; others: string[] }> {
   let top;
   try {
     top = await readdir(root, { withFileTypes: true });
@@ -59,13 +61,17 @@ async function listEntries(root: string): Promise<{ labels: string[]; files: Lis
     .sort(collator.compare);
   const labels: string[] = [];
   const files: ListedFile[] = [];
+  // Files of a label that are not PNG or JPEG: left out, but said, so none vanishes without a word.
+  const others: string[] = [];
   for (const dir of labelDirs) {
     let names: string[];
     try {
-      names = (await readdir(join(root, dir), { withFileTypes: true }))
-        .filter((e) => (e.isFile() || e.isSymbolicLink()) && isImageFile(e.name))
+      const entries = (await readdir(join(root, dir), { withFileTypes: true }))
+        .filter((e) => (e.isFile() || e.isSymbolicLink()) && !e.name.startsWith('.'))
         .map((e) => e.name)
         .sort(collator.compare);
+      names = entries.filter(isImageFile);
+      for (const n of entries) if (!isImageFile(n)) others.push(`${dir}/${n}`);
     } catch (error) {
       throw toDatasetError(error, `read the folder ${join(root, dir)}`);
     }
@@ -89,7 +95,7 @@ async function listEntries(root: string): Promise<{ labels: string[]; files: Lis
       `${root} has ${labels.length} label subfolders but at most ${MAX_LABELS} are supported; merge or remove some.`,
     );
   }
-  return { labels, files };
+  return { labels, files, others };
 }
 
 /** A file left out for a reason worth saying (not merely unreadable). */
@@ -129,8 +135,9 @@ async function decodeImage(args: { file: string; size: number; channels: 1 | 3 }
  * to {@link MAX_INPUT_PIXELS} pixels and any mode (greyscale, RGB, with alpha,
  * 16-bit) are accepted: all are stretched to `size × size` and converted to
  * greyscale or RGB. A seeded 1/6 of the readable images (at least one) becomes
- * the test split. Files that cannot be decoded, or are larger than that, are
- * skipped and reported (a larger one with its size and the limit), not fatal.
+ * the test split. Files that cannot be decoded, are larger than that, or are
+ * not PNG or JPEG files are skipped and reported (with the reason when it is
+ * not plain unreadability), not fatal; hidden files are ignored.
  *
  * @throws {DatasetError} `invalid_input` for a folder without usable images,
  *   `not_found` for a missing folder, `conflict` for a name in use, `io_error` when writing fails.
@@ -150,7 +157,7 @@ export async function importFolder(args: ImportFolderArgs): Promise<DatasetImpor
     );
   }
   await assertNameFree(args.dataDir, args.name);
-  const { labels, files } = await listEntries(args.path);
+  const { labels, files, others } = await listEntries(args.path);
   const total = files.length;
   const pixels = size * size * channels;
   if (total * pixels > MAX_DATASET_BYTES) {
@@ -206,10 +213,15 @@ export async function importFolder(args: ImportFolderArgs): Promise<DatasetImpor
     }
   });
   const kept = keptFiles.length;
+  const unreadable = skippedFiles.slice(0, 3);
+  for (const other of others) {
+    if (skippedFiles.length < MAX_SKIPPED_NAMES) skippedFiles.push(`${other} (not a PNG or JPEG file)`);
+  }
+  skipped += others.length;
   if (kept === 0) {
     throw new DatasetError(
       'invalid_input',
-      `None of the ${total} images in ${args.path} could be read (e.g. ${skippedFiles.slice(0, 3).join(', ')}); check that they are valid PNG or JPEG files.`,
+      `None of the ${total} images in ${args.path} could be read (e.g. ${unreadable.join(', ')}); check that they are valid PNG or JPEG files.`,
     );
   }
   if (kept < 2) {
