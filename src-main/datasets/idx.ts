@@ -1,3 +1,4 @@
+import { constants as fsConstants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { pipeline, type Readable } from 'node:stream';
@@ -12,6 +13,8 @@ export const IDX_IMAGES_MAGIC = 0x00000803;
 export const IDX_LABELS_MAGIC = 0x00000801;
 
 const UBYTE = 0x08;
+// Windows has no O_NONBLOCK (and no pipes in the file system to block on).
+const nonBlocking = (fsConstants as { O_NONBLOCK?: number }).O_NONBLOCK ?? 0;
 const typeNames: Record<number, string> = {
   0x08: 'unsigned byte',
   0x09: 'signed byte',
@@ -233,7 +236,8 @@ export async function readIdxFile(filePath: string): Promise<IdxArray> {
   const fileName = basename(filePath);
   let handle: FileHandle;
   try {
-    handle = await open(filePath, 'r');
+    // Non-blocking, so that opening a pipe returns at once and is refused below instead of waiting for a writer.
+    handle = await open(filePath, fsConstants.O_RDONLY | nonBlocking);
   } catch (error) {
     throw toDatasetError(error, `read ${fileName}`);
   }
@@ -243,6 +247,13 @@ export async function readIdxFile(filePath: string): Promise<IdxArray> {
     try {
       const stats = await handle.stat();
       if (stats.isDirectory()) throw Object.assign(new Error('is a folder'), { code: 'EISDIR' });
+      // A device or a pipe can stream forever and has no size to check the header against.
+      if (!stats.isFile()) {
+        throw new DatasetError(
+          'invalid_input',
+          `${fileName} is not a regular file (a device, pipe or socket); choose an IDX file.`,
+        );
+      }
       size = stats.size;
       await handle.read(magic, 0, 2, 0);
     } catch (error) {

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -126,4 +126,15 @@ describe('readIdxFile against gzip bombs', () => {
       'many-images-idx3-ubyte declares 4000000×28×28 = 3136000000 bytes of data, more than the 2 GB VAE Studio can hold for one file; use fewer or smaller images.',
     );
   });
+
+  it.skipIf(process.platform === 'win32')(
+    'refuses a pipe at once instead of waiting on it forever (skipped on Windows: no mkfifo)',
+    async () => {
+      const fifo = join(dir, 'train-labels-idx1-ubyte');
+      expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+      expect((await rejection(readIdxFile(fifo))).message).toBe(
+        'train-labels-idx1-ubyte is not a regular file (a device, pipe or socket); choose an IDX file.',
+      );
+    },
+  );
 });
