@@ -151,7 +151,7 @@ async function prepareTarget(dir: string, overwrite: boolean): Promise<string | 
       const some = entries.slice(0, namedEntries).join(', ') + (entries.length > namedEntries ? ', …' : '');
       throw new StoreError(
         'conflict',
-        `The report folder ${dir} is not empty (it holds ${some}); choose a new or empty folder, or allow overwriting (--overwrite).`,
+        `The report folder ${dir} is not empty (it holds ${some}); choose a new or empty folder, or allow replacing an earlier report ("Replace an earlier report" in the app, --overwrite on the command line).`,
       );
     }
     return undefined;

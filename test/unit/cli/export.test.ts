@@ -34,7 +34,7 @@ describe('vae-studio runs export', () => {
     const again = await run('runs', 'export', runId, '--out', out, '--data-dir', tmp.dir);
     expect(again.code).toBe(2);
     expect(again.stderr).toBe(
-      `vae-studio: The report folder ${out} is not empty (it holds batches.csv, gallery.png, hyperparams.json, …); choose a new or empty folder, or allow overwriting (--overwrite).\n`,
+      `vae-studio: The report folder ${out} is not empty (it holds batches.csv, gallery.png, hyperparams.json, …); choose a new or empty folder, or allow replacing an earlier report ("Replace an earlier report" in the app, --overwrite on the command line).\n`,
     );
     const forced = await run('runs', 'export', runId, '--out', out, '--data-dir', tmp.dir, '--overwrite');
     expect(forced).toMatchObject({ code: 0, stdout: `Wrote 7 files to ${out}\n` });

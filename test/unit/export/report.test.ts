@@ -403,7 +403,7 @@ describe('exportReport', () => {
     expect(error).toBeInstanceOf(StoreError);
     expect(error).toMatchObject({
       code: 'conflict',
-      message: `The report folder ${dir} is not empty (it holds notes.txt); choose a new or empty folder, or allow overwriting (--overwrite).`,
+      message: `The report folder ${dir} is not empty (it holds notes.txt); choose a new or empty folder, or allow replacing an earlier report ("Replace an earlier report" in the app, --overwrite on the command line).`,
     });
     expect(readdirSync(dir)).toEqual(['notes.txt']);
     expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toBe('mine');

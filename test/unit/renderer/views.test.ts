@@ -12,6 +12,7 @@ import type { DatasetInfo } from '../../../shared/contract';
 import type { Result } from '../../../shared/result';
 import type { RunSummary } from '../../../shared/run';
 import App from '../../../src-renderer/App.vue';
+import ExportPanel from '../../../src-renderer/components/ExportPanel.vue';
 import { useStaged } from '../../../src-renderer/composables/use-staged';
 import { routes } from '../../../src-renderer/router';
 import { useAppStore } from '../../../src-renderer/stores/app';
@@ -294,6 +295,42 @@ suite('Run view of a finished run', () => {
     await vi.waitFor(() => expect(gallery().attributes('data-shown')).toBe('20'), { timeout: 5000 });
     expect(api.callsOf('datasets:images').at(-1)?.indices).toEqual([20, 21, 22, 23, 24, 25, 26, 27, 28, 29]);
     w.unmount();
+  });
+});
+
+suite('Export panel', () => {
+  it('refuses to write a report over another one unless told to replace it', async () => {
+    const out = mkdtempSync(path.join(os.tmpdir(), 'vae-export-view-'));
+    try {
+      const dir = path.join(out, 'report');
+      const w = mount(ExportPanel, {
+        props: { run: three, epochs: [], batches: [], epoch: null },
+        global: { plugins: [pinia] },
+      });
+      await w.find('[data-testid="export-dir"]').setValue(dir);
+      await w.find('[data-testid="export-report"]').trigger('click');
+      await vi.waitFor(() => expect(w.find('[data-testid="export-result"]').exists()).toBe(true), {
+        timeout: 20_000,
+      });
+      await w.find('[data-testid="export-report"]').trigger('click');
+      await vi.waitFor(() => expect(w.find('[data-testid="export-error"]').exists()).toBe(true), {
+        timeout: 20_000,
+      });
+      expect(w.find('[data-testid="export-error"]').text()).toContain(
+        `The report folder ${dir} is not empty`,
+      );
+      expect(api.callsOf('runs:export').at(-1)).toEqual({ runId: three.id, dir });
+      await w.find('[data-testid="export-overwrite"]').setValue(true);
+      await w.find('[data-testid="export-report"]').trigger('click');
+      await vi.waitFor(() => expect(w.find('[data-testid="export-result"]').exists()).toBe(true), {
+        timeout: 20_000,
+      });
+      expect(api.callsOf('runs:export').at(-1)).toEqual({ runId: three.id, dir, overwrite: true });
+      expect(w.find('[data-testid="export-error"]').exists()).toBe(false);
+      w.unmount();
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });
 
