@@ -16,10 +16,17 @@ const runId = z
 const datasetName = z.string({ error: 'name must be a string.' }).regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, {
   error: 'name must be 1–64 letters, digits, "-" or "_", starting with a letter or digit.',
 });
+/** `/…` on POSIX; `C:\…`, `C:/…` or `\\server\share…` on Windows. */
+const absolutePath = /^(?:\/|[A-Za-z]:[\\/]|\\\\)/;
+// Absolute only: a relative path would land in whatever folder the server happens to run in.
 const path = z
   .string({ error: 'A path must be a string.' })
   .min(1, { error: 'A path must not be empty.' })
-  .max(4096);
+  .max(4096, { error: 'A path is at most 4096 characters.' })
+  .refine((p) => !p.includes('\0'), { error: 'A path must not contain a NUL character.' })
+  .refine((p) => absolutePath.test(p), {
+    error: 'A path must be absolute (e.g. /home/me/report or C:\\Users\\me\\report), not relative.',
+  });
 const epoch = z.number().int({ error: 'epoch must be an integer.' }).min(1, { error: 'epoch starts at 1.' });
 
 export const commandArgSchemas = {
@@ -126,7 +133,14 @@ export const commandArgSchemas = {
         .max(50, { error: 'At most 50 runs.' }),
     })
     .strict(),
-  'runs:export': z.object({ runId, dir: path, epoch: epoch.optional() }).strict(),
+  'runs:export': z
+    .object({
+      runId,
+      dir: path,
+      epoch: epoch.optional(),
+      overwrite: z.boolean({ error: 'overwrite must be true or false.' }).optional(),
+    })
+    .strict(),
 } satisfies { [K in CommandName]: z.ZodType<CommandArg<K>> };
 
 /** Turns a schema failure into one sentence a person can act on. */

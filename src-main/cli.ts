@@ -26,7 +26,7 @@ Commands:
   runs list             List runs [--status S] [--dataset D] [--text T] [--limit N]
   runs show ID          A run's hyperparameters and per-epoch losses
   runs resume ID        Continue a stopped or interrupted run from its last checkpoint
-  runs export ID        Write the report folder: --out DIR [--epoch N]
+  runs export ID        Write the report folder: --out DIR [--epoch N] [--overwrite]
   runs delete ID        Delete a run and everything it owns
   datasets list         Datasets available for training
   datasets import       --idx DIR|FILES… --name NAME

@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { ErrorCode, Result } from '../../shared/result';
-import type { VaeApi } from '../../shared/contract';
+import type { Notice, VaeApi } from '../../shared/contract';
 import { createCore, type Core } from '../core/core';
 import { createInProcessApi } from '../transports/in-process';
 import { resolveDataDir } from '../platform/paths';
@@ -83,8 +83,14 @@ export function openCore(values: CoreFlags, io: CliIo): Core {
   }
   // The database was left as it is (e.g. a newer version wrote it): the command has nothing to work on.
   if (core.unavailable) throw new CliFailure(core.unavailable.message);
-  for (const notice of core.notices) io.stderr(`${notice.level}: ${notice.message}\n`);
+  for (const notice of core.notices) printNotice(io, notice);
   return core;
+}
+
+/** One notice, one line on stderr; on a terminal it first clears a progress line drawn in place. */
+export function printNotice(io: CliIo, notice: Notice): void {
+  const message = notice.message.replace(/\s*\n\s*/g, ' ');
+  io.stderr(`${io.isTty ? '\r\x1b[K' : ''}${notice.level}: ${message}\n`);
 }
 
 /** Runs `body` with a core and always closes it. */
@@ -94,9 +100,14 @@ export async function withCore<T>(
   body: (core: Core) => Promise<T>,
 ): Promise<T> {
   const core = openCore(values, io);
+  // The UI shows these as toasts; a script has only stderr, so nothing the core says is dropped.
+  const off = core.events.onAny((event, payload) => {
+    if (event === 'app:notice') printNotice(io, payload as Notice);
+  });
   try {
     return await body(core);
   } finally {
+    off();
     await core.close();
   }
 }

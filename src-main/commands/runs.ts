@@ -39,6 +39,7 @@ export async function runsCommand(args: string[], io: CliIo, help: string): Prom
       limit: { type: 'string' },
       out: { type: 'string' },
       epoch: { type: 'string' },
+      overwrite: { type: 'boolean' },
     },
   });
   if (values.help || sub === undefined) {
@@ -103,6 +104,7 @@ export async function runsCommand(args: string[], io: CliIo, help: string): Prom
             runId: runId(),
             dir: path.resolve(values.out),
             ...(epoch !== undefined ? { epoch } : {}),
+            ...(values.overwrite ? { overwrite: true } : {}),
           }),
         );
         if (values.json) io.stdout(`${JSON.stringify(report)}\n`);
