@@ -45,16 +45,33 @@ export function unwrap<T>(result: Result<T>): T {
   throw inputCodes.includes(code) ? new UsageError(message) : new CliFailure(message);
 }
 
+/** The flags that choose the database, and whether the command only reads it. */
+export interface CoreFlags {
+  'data-dir'?: string | undefined;
+  db?: string | undefined;
+  /** Open the database read-only: never moved aside, upgraded or marked (see {@link readsOnly}). */
+  readonly?: boolean;
+}
+
+/** The subcommands that only read the database. */
+const readOnlySubcommands: Record<'runs' | 'datasets', readonly string[]> = {
+  runs: ['list', 'show', 'export'],
+  datasets: ['list'],
+};
+
+/** `{ readonly: true }` when `vae-studio <command> <sub>` only reads the database; spread it into the flags. */
+export function readsOnly(command: 'runs' | 'datasets', sub: string | undefined): { readonly: boolean } {
+  return { readonly: sub !== undefined && readOnlySubcommands[command].includes(sub) };
+}
+
 /** Opens the core on the data folder the flags name. */
-export function openCore(
-  values: { 'data-dir'?: string | undefined; db?: string | undefined },
-  io: CliIo,
-): Core {
+export function openCore(values: CoreFlags, io: CliIo): Core {
   let core: Core;
   try {
     core = createCore({
       dataDir: resolveDataDir(values['data-dir']),
       ...(values.db ? { dbPath: values.db } : {}),
+      ...(values.readonly ? { readonly: true } : {}),
       shell: 'in-process',
       logError: (message, error) => {
         if (process.env.VAE_STUDIO_DEBUG) console.error(message, error);
@@ -64,6 +81,8 @@ export function openCore(
     const message = error instanceof Error ? error.message : String(error);
     throw new CliFailure(message);
   }
+  // The database was left as it is (e.g. a newer version wrote it): the command has nothing to work on.
+  if (core.unavailable) throw new CliFailure(core.unavailable.message);
   for (const notice of core.notices) printNotice(io, notice);
   return core;
 }
@@ -76,7 +95,7 @@ export function printNotice(io: CliIo, notice: Notice): void {
 
 /** Runs `body` with a core and always closes it. */
 export async function withCore<T>(
-  values: { 'data-dir'?: string | undefined; db?: string | undefined },
+  values: CoreFlags,
   io: CliIo,
   body: (core: Core) => Promise<T>,
 ): Promise<T> {
@@ -95,7 +114,7 @@ export async function withCore<T>(
 
 /** Runs `body` with the typed in-process client over a core, closing both after. */
 export function withApi<T>(
-  values: { 'data-dir'?: string | undefined; db?: string | undefined },
+  values: CoreFlags,
   io: CliIo,
   body: (api: VaeApi, core: Core) => Promise<T>,
 ): Promise<T> {

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { runStatuses, type RunStatus, type RunSummary } from '../../shared/run';
-import { dataOptions, numberFlag, parse, unwrap, UsageError, withApi, type CliIo } from './common';
+import { dataOptions, numberFlag, parse, readsOnly, unwrap, UsageError, withApi, type CliIo } from './common';
 import { resumeCommand } from './train';
 
 function table(runs: RunSummary[]): string {
@@ -52,7 +52,7 @@ export async function runsCommand(args: string[], io: CliIo, help: string): Prom
     return id;
   };
   if (sub === 'resume') return resumeCommand({ runId: runId(), values }, io);
-  return withApi(values, io, async (api) => {
+  return withApi({ ...values, ...readsOnly('runs', sub) }, io, async (api) => {
     switch (sub) {
       case 'list': {
         for (const s of values.status ?? []) {

@@ -74,6 +74,14 @@ export interface OpenStoreOptions {
   /** The clock (tests pin it). */
   now?: () => Date;
   /**
+   * For commands that only read (`runs list`, `runs show`…): the file is
+   * opened read-only and never moved aside, no run is marked interrupted,
+   * a missing file reads as an empty store without being created, and a
+   * schema older than this build's is not upgraded (opening fails with
+   * `unavailable`: an older app sharing the file would then refuse it).
+   */
+  readonly?: boolean;
+  /**
    * Runs on the connection after the store's own pragmas and before any
    * migration. Tests use it to impose faults (`max_page_count`, `query_only`).
    */
