@@ -304,12 +304,60 @@ function orphanedRunCount(db: Database.Database): number {
   }
 }
 
+/**
+ * A reader that finds runs of ended processes still shown as running marks
+ * them interrupted, as a writer would, through a short-lived writable
+ * connection: a status fix, never a move or a migration (the schema was
+ * checked to be this build's). Where the file cannot be written (a read-only
+ * folder, a full disk, the write lock held by the exclusive full-disk
+ * fallback), it only says so.
+ */
+function markInterruptedAside(args: {
+  options: OpenStoreOptions;
+  now: () => Date;
+  notices: Notice[];
+  stale: number;
+}): void {
+  const { options, now, notices, stale } = args;
+  let marked: string[] = [];
+  try {
+    const writer = new Database(options.path, {
+      fileMustExist: true,
+      timeout: options.busyTimeoutMs ?? 5000,
+    });
+    const store = new RunStore({
+      db: writer,
+      path: options.path,
+      appVersion: options.appVersion,
+      batchFlushRows: 1,
+      now,
+      notices: [],
+    });
+    try {
+      writer.pragma('foreign_keys = ON');
+      marked = store.markInterrupted();
+    } finally {
+      store.close();
+    }
+  } catch {
+    notices.push({ level: 'warning', message: staleRunsNotice(stale) });
+    return;
+  }
+  if (marked.length > 0) notices.push({ level: 'info', message: interruptedNotice(marked.length) });
+}
+
+function interruptedNotice(count: number): string {
+  return `${count} run${count === 1 ? ' was' : 's were'} left unfinished by a process that ended; marked interrupted (resume continues them).`;
+}
+
 function staleRunsNotice(count: number): string {
   const runs = count === 1 ? '1 run shows' : `${count} runs show`;
   return (
     `${runs} as running or queued, but the process that owned ${count === 1 ? 'it' : 'them'} has ended. ` +
-    'This command only reads the database; VAE Studio (the app, serve or train) or `vae-studio runs resume` ' +
-    `marks ${count === 1 ? 'it' : 'them'} interrupted.`
+    'The database could not be written to mark ' +
+    (count === 1 ? 'it' : 'them') +
+    ' interrupted; ' +
+    'VAE Studio (the app, serve or train) or `vae-studio runs resume` will, once it can write.'
   );
 }
 
@@ -344,11 +392,9 @@ export function openStore(options: OpenStoreOptions): RunStore {
     notices,
   });
   if (options.readonly) {
-    // A reader leaves other processes' runs as they are: marking them is a write, left to the
-    // writers. It says how many show a status that is no longer true.
     try {
       const stale = orphanedRunCount(db);
-      if (stale > 0) notices.push({ level: 'warning', message: staleRunsNotice(stale) });
+      if (stale > 0) markInterruptedAside({ options, now, notices, stale });
     } catch (error) {
       store.close();
       throw openError(error, path, `read the database ${path}`);
@@ -358,10 +404,7 @@ export function openStore(options: OpenStoreOptions): RunStore {
   try {
     const marked = store.markInterrupted();
     if (marked.length > 0) {
-      notices.push({
-        level: 'info',
-        message: `${marked.length} run${marked.length === 1 ? ' was' : 's were'} left unfinished by a process that ended; marked interrupted (resume continues them).`,
-      });
+      notices.push({ level: 'info', message: interruptedNotice(marked.length) });
     }
   } catch (error) {
     // A read-only database still opens for reading; say why its runs keep their status.

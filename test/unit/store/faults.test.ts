@@ -72,7 +72,11 @@ function runChild(
 ): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
     const command = `${shellPrefix}exec "${process.execPath}" "${jitiCli}" "${childScript}" ${args.map((a) => `"${a}"`).join(' ')}`;
-    const child = spawn('bash', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // jiti's transform cache is a file write: under a file-size limit it would fail before the store opens.
+    const child = spawn('bash', ['-c', command], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, JITI_FS_CACHE: 'false' },
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
