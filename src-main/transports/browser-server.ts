@@ -144,8 +144,13 @@ function rejectUpgrade(socket: Duplex, status: number, reason: string): void {
 }
 
 function refuse(res: http.ServerResponse, status: number, reason: string): void {
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
-  res.end(`${reason}\n`);
+  const body = `${reason}\n`;
+  res.writeHead(status, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+    Connection: 'close',
+  });
+  res.end(body);
 }
 
 /** The answer to a request the HTTP parser could not read. */
@@ -223,7 +228,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     socket.on('error', () => socket.destroy());
     const url = parseTarget(req.url);
     if (url === null) {
-      return rejectUpgrade(socket, 400, 'The request target must be a path such as /api?token=….');
+      return rejectUpgrade(socket, 400, 'The request target must be a path such as /api.');
     }
     const wrongHost = hostProblem(req.headers.host);
     if (wrongHost !== null) return rejectUpgrade(socket, 421, wrongHost);
