@@ -11,10 +11,11 @@ export interface RawReply {
 }
 
 /** Whether `bytes` hold one whole HTTP response (framed by Content-Length or chunked encoding). */
-function complete(bytes: Buffer): boolean {
+function complete(bytes: Buffer, headOnly: boolean): boolean {
   const split = bytes.indexOf('\r\n\r\n');
   if (split === -1) return false;
   const head = bytes.subarray(0, split).toString('latin1').toLowerCase();
+  if (headOnly) return true;
   const body = bytes.subarray(split + 4);
   const length = /\r\ncontent-length: *(\d+)/.exec(head);
   if (length) return body.length >= Number(length[1]);
@@ -38,6 +39,8 @@ export function rawRequest(
 ): Promise<RawReply> {
   return new Promise((resolve) => {
     let received = Buffer.alloc(0);
+    // A response to HEAD announces a length but carries no body.
+    const headOnly = Buffer.from(request.slice(0, 5)).toString('latin1') === 'HEAD ';
     const socket = net.connect(port, host);
     let settled = false;
     const finish = (end: RawReply['end']) => {
@@ -62,7 +65,7 @@ export function rawRequest(
     });
     socket.on('data', (chunk: Buffer) => {
       received = Buffer.concat([received, chunk]);
-      if (complete(received)) finish('answered');
+      if (complete(received, headOnly)) finish('answered');
     });
     socket.on('end', () => finish('closed'));
     socket.on('close', () => finish('closed'));
