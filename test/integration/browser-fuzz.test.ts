@@ -15,7 +15,7 @@ import { createCore, type Core } from '../../src-main/core/core';
 import { TrainingHost } from '../../src-main/training/host';
 import { seededRandom } from '../../src-main/training/rng';
 import { startBrowserServer, type BrowserServer } from '../../src-main/transports/browser-server';
-import { rawRequest, type RawReply } from './raw-http';
+import { rawRequest } from './raw-http';
 
 // A seeded, bounded fuzz of browser mode's whole surface (issue 11): malformed
 // HTTP request lines, targets, headers and Host values on raw sockets, WebSocket
@@ -32,11 +32,9 @@ const seed = 20261130;
 const maxFrameBytes = 16 * 1024;
 const hyperparams: Hyperparams = {
   ...presetById('keras-blog').hyperparams,
-  hidden: [64],
   epochs: 3,
-  batchSize: 64,
-  trainLimit: 1024,
-  testLimit: 256,
+  trainLimit: 8192,
+  testLimit: 1024,
   seed: 7,
 };
 
@@ -587,7 +585,7 @@ function unsizedFrame(random: Random, id: number): Frame {
 }
 
 /** Sends `frames` one connection at a time, checking one reply per frame; resolves the error codes seen. */
-async function sendFrames(frames: Frame[]): Promise<Map<string, number>> {
+async function sendFrames(frames: Frame[], onReply: () => void): Promise<Map<string, number>> {
   const codes = new Map<string, number>();
   const ws = await open();
   const pending = new Map<number, true>();
@@ -609,6 +607,7 @@ async function sendFrames(frames: Frame[]): Promise<Map<string, number>> {
         if (frame.event !== undefined) return;
         const code = frame.result?.ok ? 'ok' : (frame.result?.error?.code ?? 'missing');
         codes.set(code, (codes.get(code) ?? 0) + 1);
+        onReply();
         if (frame.id === null) nullReplies++;
         else if (typeof frame.id === 'number' && pending.delete(frame.id)) void 0;
         else wrongReply = frame;
@@ -641,18 +640,19 @@ async function sendFrames(frames: Frame[]): Promise<Map<string, number>> {
 // ---------------------------------------------------------------- the test
 
 /** Starts a run through the API and resolves its per-epoch losses once it ends. */
-async function train(name: string, whileRunning: () => Promise<void> = async () => {}) {
+async function train(name: string, whileRunning: (isOver: () => boolean) => Promise<void> = async () => {}) {
   const api = createSocketApi(await open());
-  const statuses: RunSummary[] = [];
+  let over = false;
   const ended = new Promise<RunSummary>((resolve) =>
     api.on('run:status', ({ run }) => {
-      statuses.push(run);
-      if (run.name === name && !['queued', 'running'].includes(run.status)) resolve(run);
+      if (run.name !== name || ['queued', 'running'].includes(run.status)) return;
+      over = true;
+      resolve(run);
     }),
   );
   const started = await api.call['runs:start']({ hyperparams, name, backend: 'wasm' });
   if (!started.ok) throw new Error(started.error.message);
-  await whileRunning();
+  await whileRunning(() => over);
   const end = await ended;
   const detail = await api.call['runs:get']({ runId: started.value.id });
   api.close();
@@ -683,15 +683,42 @@ maybe('browser mode under fuzz', () => {
     let runningAtStart = false;
     const hung: string[] = [];
 
-    const loud = await train('fuzzed', async () => {
+    // The corpus, built before the run starts so that all of it meets the run.
+    // 1. HTTP: request lines, targets, headers, Host values, bytes mutated.
+    const httpCases = Array.from({ length: 1600 }, () => httpCase(random, port, token));
+    // 2. Malformed WebSocket frames after a valid handshake.
+    const rawFrames = Array.from({ length: 300 }, () => malformedFrame(random));
+    // 3. Well-framed messages: garbage JSON, ids, commands and arguments, on 4 sockets.
+    let id = 1;
+    const frames = Array.from({ length: 2000 }, () => wsFrame(random, id++));
+    const chunks = [0, 1, 2, 3].map((k) => frames.slice(k * 500, (k + 1) * 500));
+
+    // Cases of each kind answered before the run ended: the fuzz really went on during training.
+    const during = { http: 0, rawFrames: 0, frames: 0 };
+    const loud = await train('fuzzed', async (runIsOver) => {
       const list = createSocketApi(await open());
       const runs = await list.call['runs:list']({ text: 'fuzzed' });
       list.close();
       runningAtStart = runs.ok && runs.value.some((r) => r.status === 'queued' || r.status === 'running');
+      const count = (kind: keyof typeof during) => {
+        if (!runIsOver()) during[kind]++;
+      };
 
-      // 1. HTTP: request lines, targets, headers, Host values, bytes mutated.
-      const httpCases = Array.from({ length: 1600 }, () => httpCase(random, port, token));
-      const replies: RawReply[] = await pool(httpCases, 12, (c) => rawRequest(port, c.bytes));
+      // The three kinds go side by side, so each of them meets the run.
+      const [replies, rawOutcomes, frameCodes] = await Promise.all([
+        pool(httpCases, 8, async (c) => {
+          const reply = await rawRequest(port, c.bytes);
+          count('http');
+          return reply;
+        }),
+        pool(rawFrames, 4, async (frame) => {
+          const outcome = await rawFrameCase(frame);
+          count('rawFrames');
+          return outcome;
+        }),
+        Promise.all(chunks.map((chunk) => sendFrames(chunk, () => count('frames')))),
+      ]);
+
       httpCases.forEach((c, i) => {
         const reply = replies[i]!;
         tally(report.http, reply.status === null ? reply.end : String(reply.status));
@@ -704,25 +731,20 @@ maybe('browser mode under fuzz', () => {
           ).toContain(c.cleanHost);
         }
       });
-
-      // 2. Malformed WebSocket frames after a valid handshake.
-      const rawFrames = Array.from({ length: 300 }, () => malformedFrame(random));
-      for (const how of await pool(rawFrames, 8, rawFrameCase)) tally(report.rawFrames, how);
-
-      // 3. Well-framed messages: garbage JSON, ids, commands and arguments, on 4 sockets.
-      let id = 1;
-      const frames = Array.from({ length: 2000 }, () => wsFrame(random, id++));
-      const chunks = [0, 1, 2, 3].map((k) => frames.slice(k * 500, (k + 1) * 500));
-      for (const codes of await Promise.all(chunks.map(sendFrames))) {
-        for (const [code, count] of codes) report.frames.set(code, (report.frames.get(code) ?? 0) + count);
+      for (const how of rawOutcomes) tally(report.rawFrames, how);
+      for (const codes of frameCodes) {
+        for (const [code, n] of codes) report.frames.set(code, (report.frames.get(code) ?? 0) + n);
       }
     });
 
     const summary = Object.fromEntries(
       Object.entries(report).map(([k, v]) => [k, Object.fromEntries([...v].sort())]),
     );
-    console.log(`fuzz seed ${seed}:`, JSON.stringify(summary));
+    console.log(`fuzz seed ${seed}:`, JSON.stringify(summary), 'answered while the run trained:', during);
     expect(runningAtStart).toBe(true);
+    expect(during.http).toBeGreaterThan(0);
+    expect(during.rawFrames).toBeGreaterThan(0);
+    expect(during.frames).toBeGreaterThan(0);
     // Every HTTP case got a status line or a clean close; none hung, none hit an unexpected failure.
     expect(hung).toEqual([]);
     expect(report.http.get('500') ?? 0).toBe(0);
