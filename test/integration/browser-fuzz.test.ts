@@ -44,32 +44,6 @@ let core: Core;
 let server: BrowserServer;
 const unexpected: string[] = [];
 
-beforeAll(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vae-fuzz-'));
-  rendererDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vae-fuzz-renderer-'));
-  fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>VAE Studio</title>');
-  fs.mkdirSync(path.join(rendererDir, 'assets'));
-  fs.writeFileSync(path.join(rendererDir, 'assets', 'app.js'), 'console.log(1)');
-  const logError = (message: string, error: unknown) => {
-    unexpected.push(`${message}: ${error instanceof Error ? error.message : String(error)}`);
-  };
-  core = createCore({
-    dataDir,
-    shell: 'browser',
-    version: '9.9.9',
-    host: new TrainingHost({ workerPath }),
-    logError,
-  });
-  server = await startBrowserServer({ core, port: 0, rendererDir, maxFrameBytes, logError });
-});
-
-afterAll(async () => {
-  await server?.close();
-  await core?.close();
-  fs.rmSync(dataDir, { recursive: true, force: true });
-  fs.rmSync(rendererDir, { recursive: true, force: true });
-});
-
 // ---------------------------------------------------------------- generators
 
 type Random = () => number;
@@ -666,6 +640,32 @@ async function train(name: string, whileRunning: (isOver: () => boolean) => Prom
 }
 
 maybe('browser mode under fuzz', () => {
+  beforeAll(async () => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vae-fuzz-'));
+    rendererDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vae-fuzz-renderer-'));
+    fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>VAE Studio</title>');
+    fs.mkdirSync(path.join(rendererDir, 'assets'));
+    fs.writeFileSync(path.join(rendererDir, 'assets', 'app.js'), 'console.log(1)');
+    const logError = (message: string, error: unknown) => {
+      unexpected.push(`${message}: ${error instanceof Error ? error.message : String(error)}`);
+    };
+    core = createCore({
+      dataDir,
+      shell: 'browser',
+      version: '9.9.9',
+      host: new TrainingHost({ workerPath }),
+      logError,
+    });
+    server = await startBrowserServer({ core, port: 0, rendererDir, maxFrameBytes, logError });
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await core?.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    fs.rmSync(rendererDir, { recursive: true, force: true });
+  });
+
   it('answers every malformed request and frame, stays up, and a run going on meanwhile trains exactly as an undisturbed one', async () => {
     const quiet = await train('undisturbed');
     expect(quiet.status).toBe('completed');
