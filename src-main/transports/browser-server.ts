@@ -1,7 +1,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import { isIPv4, isIPv6, type AddressInfo } from 'node:net';
+import { isIPv4, isIPv6, type AddressInfo, type Socket } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -213,7 +213,9 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
   // Requests the parser cannot read (bad request line, header overflow…):
   // answer in plain words and close, never throw.
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
-    if (error.code === 'ECONNRESET' || !socket.writable) {
+    // After an answer on this connection, a status line now could land inside it: just close (as Node does).
+    const answered = (socket as Partial<Socket>).bytesWritten ?? 0;
+    if (error.code === 'ECONNRESET' || !socket.writable || answered > 0) {
       socket.destroy();
       return;
     }
