@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { CommandArg, CommandName } from './contract';
 import { backendChoices, hyperparamsSchema } from './hyperparams';
+import { datasetNamePattern, datasetNameRule, runNameMaxLength } from './names';
 import { runStatuses } from './run';
 
 /**
@@ -13,9 +14,9 @@ const runId = z
   .string({ error: 'runId must be a run id (a string).' })
   .min(1, { error: 'runId must not be empty.' })
   .max(64, { error: 'runId is at most 64 characters.' });
-const datasetName = z.string({ error: 'name must be a string.' }).regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, {
-  error: 'name must be 1–64 letters, digits, "-" or "_", starting with a letter or digit.',
-});
+const datasetName = z
+  .string({ error: 'name must be a string.' })
+  .regex(datasetNamePattern, { error: `name must be ${datasetNameRule}.` });
 const path = z
   .string({ error: 'A path must be a string.' })
   .min(1, { error: 'A path must not be empty.' })
@@ -61,7 +62,10 @@ export const commandArgSchemas = {
   'runs:start': z
     .object({
       hyperparams: hyperparamsSchema,
-      name: z.string().max(200, { error: 'name is at most 200 characters.' }).optional(),
+      name: z
+        .string()
+        .max(runNameMaxLength, { error: `name is at most ${runNameMaxLength} characters.` })
+        .optional(),
       backend: z.enum(backendChoices, { error: 'backend must be auto, tensorflow, wasm or cpu.' }).optional(),
     })
     .strict(),
@@ -97,7 +101,7 @@ export const commandArgSchemas = {
   'runs:update': z
     .object({
       runId,
-      name: z.string().min(1, { error: 'name must not be empty.' }).max(200).optional(),
+      name: z.string().min(1, { error: 'name must not be empty.' }).max(runNameMaxLength).optional(),
       notes: z.string().max(100_000).optional(),
       tags: z.array(z.string().min(1).max(50)).max(50).optional(),
     })

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import type Database from 'better-sqlite3';
 import type { DatasetInfo, Notice, RunComparison, RunDetail, RunSortKey } from '../../shared/contract';
 import { hyperparamsSchema, type BackendName, type Hyperparams } from '../../shared/hyperparams';
+import { datasetNameRule, isDatasetName, runNameMaxLength } from '../../shared/names';
 import {
   runStatuses,
   type EpochMetrics,
@@ -599,8 +600,8 @@ export class RunStore {
       throw invalid('A run needs the hash of its dataset.');
     }
     const name = input.name?.trim();
-    if (name !== undefined && (name.length === 0 || name.length > 200)) {
-      throw invalid('A run name must be 1 to 200 characters.');
+    if (name !== undefined && (name.length === 0 || name.length > runNameMaxLength)) {
+      throw invalid(`A run name must be 1 to ${runNameMaxLength} characters.`);
     }
     const tags = cleanTags(input.tags ?? []);
     const id = randomUUID();
@@ -968,8 +969,8 @@ export class RunStore {
   /** Renames a run, or replaces its notes or tags; omitted fields stay. */
   updateRun(input: UpdateRunInput): RunSummary {
     const name = input.name?.trim();
-    if (name !== undefined && (name.length === 0 || name.length > 200)) {
-      throw invalid('A run name must be 1 to 200 characters.');
+    if (name !== undefined && (name.length === 0 || name.length > runNameMaxLength)) {
+      throw invalid(`A run name must be 1 to ${runNameMaxLength} characters.`);
     }
     if (input.notes !== undefined && input.notes.length > 100_000)
       throw invalid('Notes are at most 100,000 characters.');
@@ -1050,8 +1051,8 @@ export class RunStore {
 
   /** Adds an imported dataset, or replaces the one of that name. */
   upsertDataset(info: DatasetInfo): DatasetInfo {
-    if (!/^[a-z0-9][a-z0-9_-]{0,63}$/i.test(info.name)) {
-      throw invalid(`Dataset name "${info.name}" must be 1–64 letters, digits, "-" or "_".`);
+    if (!isDatasetName(info.name)) {
+      throw invalid(`Dataset name "${info.name}" must be ${datasetNameRule}.`);
     }
     if (![info.trainCount, info.testCount].every((n) => Number.isInteger(n) && n >= 0)) {
       throw invalid('Dataset image counts must be whole numbers.');
