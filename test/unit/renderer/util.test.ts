@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { boundsMessage, hyperparamFields, presets } from '../../../shared/hyperparams';
-import { csvField, metricsCsv } from '../../../src-renderer/lib/csv';
+import { csvField, metricsCsv } from '../../../shared/csv';
 import { estimateEta, formatDuration } from '../../../src-renderer/lib/eta';
 import { formatHyperparam, formatLoss } from '../../../src-renderer/lib/format';
 import {
