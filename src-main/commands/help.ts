@@ -29,9 +29,10 @@ function choices(values: readonly string[], chosen: string): string {
   return [`${chosen} (default)`, ...values.filter((v) => v !== chosen)].join(' | ');
 }
 
-/** "Latent dimension" → "latent dimension", the case of the other options' descriptions. */
+/** "Latent dimension" → "latent dimension", the case of the other options' descriptions; "KL …" stays. */
 function lowerFirst(text: string): string {
-  return text.charAt(0).toLowerCase() + text.slice(1);
+  const acronym = /^\p{Lu}{2}/u.test(text);
+  return acronym ? text : text.charAt(0).toLowerCase() + text.slice(1);
 }
 
 /** The lines of `train`'s options, each ending with a newline. */

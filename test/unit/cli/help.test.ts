@@ -62,6 +62,9 @@ describe('help', () => {
     expect(lineOf(stdout, '--latent-dim')).toBe(
       '      --latent-dim N      latent dimension, an integer from 1 to 64 (default 2)',
     );
+    expect(lineOf(stdout, '--kl-warmup')).toBe(
+      '      --kl-warmup N       KL warm-up epochs, an integer from 0 to 1000 (default 0)',
+    );
     expect(lineOf(stdout, '--lr')).toBe(
       '      --lr X              learning rate, a number greater than 0 and at most 1 (default 0.001)',
     );
