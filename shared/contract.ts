@@ -240,6 +240,9 @@ export interface VaeApi {
 /** The global name under which the Electron preload exposes {@link VaeApi}. */
 export const preloadGlobalName = 'vaeStudio';
 
+/** The Electron IPC channel on which main pushes every contract event (name, payload) to the window. */
+export const eventChannel = 'vae:event';
+
 /** Frames of the WebSocket protocol. */
 export type ClientFrame = { id: number; command: string; arg: unknown };
 export type ServerFrame =

@@ -60,3 +60,24 @@ export function metricsCsv(epochs: readonly EpochMetrics[]): string {
     ]),
   );
 }
+
+/** One training batch's losses; `epoch` is unknown for the chart's thinned points. */
+export interface BatchCsvRow {
+  step: number;
+  epoch?: number | null;
+  loss: number;
+  recon: number;
+  kl: number;
+}
+
+/**
+ * The per-batch training losses: one row per step, the same columns in the
+ * report's file and the renderer's download; `epoch` stays empty where the
+ * rows do not know it.
+ */
+export function batchesCsv(rows: readonly BatchCsvRow[]): string {
+  return toCsv(
+    ['step', 'epoch', 'loss', 'recon', 'kl'],
+    rows.map((r) => [r.step, r.epoch ?? null, r.loss, r.recon, r.kl]),
+  );
+}

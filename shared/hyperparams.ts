@@ -96,12 +96,16 @@ export const hyperparamFields = {
 /** Bounds of each hidden layer of the `mlp` architecture. */
 export const hiddenLayerLimits = { minUnits: 1, maxUnits: 4096, minLayers: 1, maxLayers: 4 } as const;
 
-/** "Latent dimension must be an integer from 1 to 64." */
-export function boundsMessage(field: NumberField): string {
+/** A field's bounds in words: "an integer from 1 to 64", "a number greater than 0 and at most 1". */
+export function boundsText(field: NumberField): string {
   const what = field.kind === 'int' ? 'an integer' : 'a number';
   const low = field.minExclusive ? `greater than ${field.min}` : `from ${field.min}`;
-  const range = field.minExclusive ? `${low} and at most ${field.max}` : `${low} to ${field.max}`;
-  return `${field.label} must be ${what} ${range}${field.nullable ? ', or empty for all' : ''}.`;
+  return field.minExclusive ? `${what} ${low} and at most ${field.max}` : `${what} ${low} to ${field.max}`;
+}
+
+/** "Latent dimension must be an integer from 1 to 64." */
+export function boundsMessage(field: NumberField): string {
+  return `${field.label} must be ${boundsText(field)}${field.nullable ? ', or empty for all' : ''}.`;
 }
 
 function numberSchema(field: NumberField) {
@@ -116,7 +120,8 @@ function numberSchema(field: NumberField) {
 
 const f = hyperparamFields;
 const { minUnits: hiddenMin, maxUnits: hiddenMax } = hiddenLayerLimits;
-const hiddenMessage =
+/** The message of every invalid hidden-layer list, in the schema, the form and the CLI. */
+export const hiddenMessage =
   `Hidden layers must be a list of ${hiddenLayerLimits.minLayers} to ${hiddenLayerLimits.maxLayers} ` +
   `unit counts, each an integer from ${hiddenMin} to ${hiddenMax}, such as [256].`;
 
@@ -153,6 +158,25 @@ export const hyperparamsSchema = z
 
 /** Everything that defines a run's training. Stored whole with every run. */
 export type Hyperparams = z.infer<typeof hyperparamsSchema>;
+
+/**
+ * The command line's flag of each hyperparameter, without its `--`: the CLI's
+ * parser, its messages and its help all read this table.
+ */
+export const hyperparamFlags = {
+  dataset: 'dataset',
+  arch: 'arch',
+  latentDim: 'latent-dim',
+  hidden: 'hidden',
+  epochs: 'epochs',
+  batchSize: 'batch-size',
+  learningRate: 'lr',
+  beta: 'beta',
+  klWarmupEpochs: 'kl-warmup',
+  seed: 'seed',
+  trainLimit: 'train-limit',
+  testLimit: 'test-limit',
+} as const satisfies Record<keyof Hyperparams, string>;
 
 /** A named starting point for the new-run form and the CLI's `--preset`. */
 export interface Preset {

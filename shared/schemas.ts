@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { CommandArg, CommandName } from './contract';
 import { backendChoices, hyperparamsSchema } from './hyperparams';
+import { datasetNamePattern, datasetNameRule, runNameMaxLength } from './names';
 import { runStatuses } from './run';
 
 /**
@@ -13,9 +14,9 @@ const runId = z
   .string({ error: 'runId must be a run id (a string).' })
   .min(1, { error: 'runId must not be empty.' })
   .max(64, { error: 'runId is at most 64 characters.' });
-const datasetName = z.string({ error: 'name must be a string.' }).regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, {
-  error: 'name must be 1–64 letters, digits, "-" or "_", starting with a letter or digit.',
-});
+const datasetName = z
+  .string({ error: 'name must be a string.' })
+  .regex(datasetNamePattern, { error: `name must be ${datasetNameRule}.` });
 /** `/…` on POSIX; `C:\…`, `C:/…` or `\\server\share…` on Windows. */
 const absolutePath = /^(?:\/|[A-Za-z]:[\\/]|\\\\)/;
 // Absolute only: a relative path would land in whatever folder the server happens to run in.
@@ -69,7 +70,11 @@ export const commandArgSchemas = {
     .object({
       hyperparams: hyperparamsSchema,
       // Blank (or only spaces): the run gets its default name.
-      name: z.string().trim().max(200, { error: 'name is at most 200 characters.' }).optional(),
+      name: z
+        .string()
+        .trim()
+        .max(runNameMaxLength, { error: `name is at most ${runNameMaxLength} characters.` })
+        .optional(),
       backend: z.enum(backendChoices, { error: 'backend must be auto, tensorflow, wasm or cpu.' }).optional(),
     })
     .strict(),
@@ -109,7 +114,7 @@ export const commandArgSchemas = {
         .string()
         .trim()
         .min(1, { error: 'name must not be empty.' })
-        .max(200, { error: 'name is at most 200 characters.' })
+        .max(runNameMaxLength, { error: `name is at most ${runNameMaxLength} characters.` })
         .optional(),
       notes: z.string().max(100_000, { error: 'notes are at most 100,000 characters.' }).optional(),
       tags: z

@@ -1,5 +1,6 @@
 import { datasetsCommand } from './commands/datasets';
 import { CliFailure, parse, UsageError, type CliIo } from './commands/common';
+import { trainOptionsHelp } from './commands/help';
 import { runsCommand } from './commands/runs';
 import { trainCommand } from './commands/train';
 import { AppError } from './core/app-error';
@@ -16,15 +17,7 @@ Usage: vae-studio <command> [options]
 
 Commands:
   train                 Train a VAE; a progress bar on stderr, --json prints the result on stdout
-      --preset P          keras-blog (default) | pytorch-example | keras-conv
-      --dataset NAME      mnist (default) or an imported dataset
-      --arch A            mlp | conv
-      --latent-dim N      --hidden 256[,128…]   --epochs N   --batch-size N
-      --lr X              --beta X   --kl-warmup N   --seed N
-      --train-limit N     --test-limit N   (use only the first N images)
-      --backend B         auto (default) | tensorflow | wasm | cpu
-      --name TEXT         a name for the run
-  runs list             List runs [--status S] [--dataset D] [--text T] [--limit N]
+${trainOptionsHelp()}  runs list             List runs [--status S] [--dataset D] [--text T] [--limit N]
   runs show ID          A run's hyperparameters and per-epoch losses
   runs resume ID        Continue a stopped or interrupted run from its last checkpoint
   runs export ID        Write the report folder: --out DIR [--epoch N] [--overwrite]

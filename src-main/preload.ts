@@ -1,6 +1,6 @@
 import { contextBridge, ipcRenderer } from 'electron';
 import { buildCalls, ListenerMap } from '../shared/api-client';
-import { isEventName, preloadGlobalName, type VaeApi } from '../shared/contract';
+import { eventChannel, isEventName, preloadGlobalName, type VaeApi } from '../shared/contract';
 import type { Result } from '../shared/result';
 
 // Sandboxed preload: bundled into one file (vite.preload.config.ts) because a
@@ -9,7 +9,7 @@ import type { Result } from '../shared/result';
 // itself, a generic invoke, or Electron's event object.
 
 const listeners = new ListenerMap();
-ipcRenderer.on('vae:event', (_event, name: unknown, payload: unknown) => {
+ipcRenderer.on(eventChannel, (_event, name: unknown, payload: unknown) => {
   if (isEventName(name)) listeners.emit(name, payload);
 });
 

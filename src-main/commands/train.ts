@@ -1,5 +1,7 @@
 import {
   backendChoices,
+  hyperparamFields,
+  hyperparamFlags,
   hyperparamsSchema,
   presetById,
   presetIds,
@@ -22,21 +24,12 @@ import {
   type CliIo,
 } from './common';
 
-/** Which flag sets which hyperparameter, so schema messages can name the flag. */
-const flagOf: Record<keyof Hyperparams, string> = {
-  dataset: '--dataset',
-  arch: '--arch',
-  latentDim: '--latent-dim',
-  hidden: '--hidden',
-  epochs: '--epochs',
-  batchSize: '--batch-size',
-  learningRate: '--lr',
-  beta: '--beta',
-  klWarmupEpochs: '--kl-warmup',
-  seed: '--seed',
-  trainLimit: '--train-limit',
-  testLimit: '--test-limit',
-};
+type HyperparamFlag = (typeof hyperparamFlags)[keyof Hyperparams];
+
+/** One string option per hyperparameter, named by the shared flag table. */
+const hyperparamOptions = Object.fromEntries(
+  Object.values(hyperparamFlags).map((flag) => [flag, { type: 'string' }]),
+) as { [F in HyperparamFlag]: { type: 'string' } };
 
 /** Hyperparameters from a preset and the flags over it, validated against the shared schema. */
 export function hyperparamsFromFlags(values: Record<string, string | boolean | undefined>): Hyperparams {
@@ -45,33 +38,24 @@ export function hyperparamsFromFlags(values: Record<string, string | boolean | u
     throw new UsageError(`--preset must be one of ${presetIds.join(', ')}, not "${presetId}".`);
   }
   const hp: Record<string, unknown> = { ...presetById(presetId as PresetId).hyperparams };
-  const str = (key: string) => values[key] as string | undefined;
+  const str = (key: keyof Hyperparams) => values[hyperparamFlags[key]] as string | undefined;
   if (str('dataset') !== undefined) hp.dataset = str('dataset');
   if (str('arch') !== undefined) hp.arch = str('arch');
   const hidden = str('hidden');
   if (hidden !== undefined) {
-    hp.hidden = hidden.split(',').map((part) => numberFlag('hidden', part, 'int'));
+    hp.hidden = hidden.split(',').map((part) => numberFlag(hyperparamFlags.hidden, part, 'int'));
   }
-  const numeric: [string, keyof Hyperparams, 'int' | 'float'][] = [
-    ['latent-dim', 'latentDim', 'int'],
-    ['epochs', 'epochs', 'int'],
-    ['batch-size', 'batchSize', 'int'],
-    ['lr', 'learningRate', 'float'],
-    ['beta', 'beta', 'float'],
-    ['kl-warmup', 'klWarmupEpochs', 'int'],
-    ['seed', 'seed', 'int'],
-    ['train-limit', 'trainLimit', 'int'],
-    ['test-limit', 'testLimit', 'int'],
-  ];
-  for (const [flag, key, kind] of numeric) {
-    const value = numberFlag(flag, str(flag), kind);
+  for (const key of Object.keys(hyperparamFields) as (keyof typeof hyperparamFields)[]) {
+    const value = numberFlag(hyperparamFlags[key], str(key), hyperparamFields[key].kind);
     if (value !== undefined) hp[key] = value;
   }
   const parsed = hyperparamsSchema.safeParse(hp);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const key = issue?.path[0] as keyof Hyperparams | undefined;
-    throw new UsageError(`${key ? `${flagOf[key]}: ` : ''}${issue?.message ?? 'invalid hyperparameters'}`);
+    throw new UsageError(
+      `${key ? `--${hyperparamFlags[key]}: ` : ''}${issue?.message ?? 'invalid hyperparameters'}`,
+    );
   }
   return parsed.data;
 }
@@ -169,18 +153,7 @@ export async function trainCommand(args: string[], io: CliIo, help: string): Pro
     options: {
       ...dataOptions,
       preset: { type: 'string' },
-      dataset: { type: 'string' },
-      arch: { type: 'string' },
-      'latent-dim': { type: 'string' },
-      hidden: { type: 'string' },
-      epochs: { type: 'string' },
-      'batch-size': { type: 'string' },
-      lr: { type: 'string' },
-      beta: { type: 'string' },
-      'kl-warmup': { type: 'string' },
-      seed: { type: 'string' },
-      'train-limit': { type: 'string' },
-      'test-limit': { type: 'string' },
+      ...hyperparamOptions,
       backend: { type: 'string' },
       name: { type: 'string' },
     },

@@ -1,21 +1,6 @@
-/**
- * Mulberry32: a tiny, fast, seedable PRNG (32-bit state). Good enough for
- * shuffling and splits, and identical on every platform, which is what makes a
- * seeded run reproducible.
- *
- * @param seed any number; only its low 32 bits are used.
- * @returns a function giving floats in [0, 1).
- */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../shared/random';
+
+export { mulberry32 } from '../../shared/random';
 
 /**
  * The indices `0..count-1` in an order fixed by `seed` (Fisher–Yates driven by

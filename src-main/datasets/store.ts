@@ -3,6 +3,7 @@ import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/p
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { DatasetInfo } from '../../shared/contract';
+import { datasetNamePattern, datasetNameRule, isDatasetName } from '../../shared/names';
 import { DatasetError, fsErrorCode, toDatasetError } from './errors';
 import { datasetHash } from './hash';
 import { MNIST_NAME, loadMnist, mnistInfo } from './mnist';
@@ -32,12 +33,11 @@ const DELETING_PREFIX = '.deleting-';
 // A staging folder this old belongs to an import that crashed, not a running one.
 const STALE_STAGING_MS = 24 * 60 * 60 * 1000;
 
-const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/i;
 // Names Windows refuses as file or folder names, whatever the extension.
 const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])$/i;
 
 const infoSchema = z.object({
-  name: z.string().regex(NAME_PATTERN),
+  name: z.string().regex(datasetNamePattern),
   source: z.enum(['bundled', 'idx', 'folder']),
   hash: z.string().regex(/^[0-9a-f]{64}$/),
   trainCount: z.number().int().min(0),
@@ -76,11 +76,8 @@ export function datasetsDir(dataDir: string): string {
  *   digits, `-` or `_`; `conflict` for the reserved name `mnist`.
  */
 export function validateDatasetName(name: string): void {
-  if (!NAME_PATTERN.test(name) || WINDOWS_RESERVED.test(name)) {
-    throw new DatasetError(
-      'invalid_input',
-      `"${name}" cannot be a dataset name; use 1–64 letters, digits, "-" or "_", starting with a letter or digit.`,
-    );
+  if (!isDatasetName(name) || WINDOWS_RESERVED.test(name)) {
+    throw new DatasetError('invalid_input', `"${name}" cannot be a dataset name; use ${datasetNameRule}.`);
   }
   if (name.toLowerCase() === MNIST_NAME) {
     throw new DatasetError(
@@ -272,7 +269,7 @@ function asBytes(buffer: Buffer): Uint8Array {
 }
 
 async function loadImported(ref: DatasetRef): Promise<LoadedDataset> {
-  if (!NAME_PATTERN.test(ref.name)) {
+  if (!isDatasetName(ref.name)) {
     throw new DatasetError(
       'not_found',
       `There is no dataset named "${ref.name}"; import it first or pick another one.`,
@@ -340,7 +337,7 @@ export async function deleteDataset(dataDir: string, name: string): Promise<void
   if (name === MNIST_NAME) {
     throw new DatasetError('conflict', 'The bundled MNIST set cannot be deleted.');
   }
-  if (!NAME_PATTERN.test(name) || !(await existingNames(dataDir)).includes(name)) {
+  if (!isDatasetName(name) || !(await existingNames(dataDir)).includes(name)) {
     throw new DatasetError('not_found', `There is no dataset named "${name}"; nothing was deleted.`);
   }
   const dir = datasetsDir(dataDir);

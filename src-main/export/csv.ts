@@ -1,7 +1,6 @@
 import { csvLine as line } from '../../shared/csv';
-import type { BatchLoss } from '../store';
 
-export { metricsCsv } from '../../shared/csv';
+export { batchesCsv, metricsCsv } from '../../shared/csv';
 
 /**
  * CSV text of the report: comma-separated, one header line, `\n` line ends,
@@ -11,13 +10,6 @@ export { metricsCsv } from '../../shared/csv';
 /** Shortest text that reads back as the same float32 (9 significant digits always suffice). */
 function float32(value: number): number {
   return Number.isFinite(value) ? Number(value.toPrecision(9)) : value;
-}
-
-/** One row per training batch (every stored step, not thinned). */
-export function batchesCsv(rows: readonly BatchLoss[]): string {
-  const out = ['step,epoch,loss,recon,kl'];
-  for (const r of rows) out.push(line([r.step, r.epoch, r.loss, r.recon, r.kl]));
-  return out.join('\n') + '\n';
 }
 
 /** Arguments of {@link latentCsv}. */

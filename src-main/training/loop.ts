@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Hyperparams } from '../../shared/hyperparams';
+import { manifoldCells } from '../../shared/manifold';
 import type { BatchProgress, EpochMetrics, LossTerms, Snapshot } from '../../shared/run';
 import { fillBatch } from '../datasets/batch';
 import { shuffledIndices } from '../datasets/random';
@@ -364,9 +365,8 @@ function generateImages(ctx: Context, points: Float32Array): Uint8Array {
 }
 
 /**
- * Latent points of the manifold: row i, column j at index i·n + j; columns
- * sweep z[dimX] from −r to r, rows sweep z[dimY] from r at the top to −r
- * (as the Keras example draws it); the other dimensions are 0. With a 1-D
+ * Latent points of the manifold, laid out as {@link manifoldCells} orders them:
+ * a cell's x is z[dimX], its y z[dimY]; the other dimensions are 0. With a 1-D
  * latent space every row is the same sweep of z[0].
  */
 export function manifoldPoints(args: { n: number; range: number; latentDim: number }): {
@@ -375,15 +375,12 @@ export function manifoldPoints(args: { n: number; range: number; latentDim: numb
 } {
   const { n, range, latentDim } = args;
   const dims: [number, number] = latentDim >= 2 ? [0, 1] : [0, 0];
-  const grid = Array.from({ length: n }, (_, k) => (n === 1 ? 0 : -range + (2 * range * k) / (n - 1)));
   const points = new Float32Array(n * n * latentDim);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      const at = (i * n + j) * latentDim;
-      points[at + dims[0]] = grid[j] as number;
-      if (latentDim >= 2) points[at + dims[1]] = grid[n - 1 - i] as number;
-    }
-  }
+  manifoldCells(n, range).forEach(([x, y], cell) => {
+    const at = cell * latentDim;
+    points[at + dims[0]] = x;
+    if (latentDim >= 2) points[at + dims[1]] = y;
+  });
   return { points, dims };
 }
 

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { Activation } from '../../shared/model-spec';
 import { DENSE, runDense } from './kernels/dense';
 import { registerFastKernels } from './kernels/index';
 
 export { FusedAdamOptimizer, createAdam } from './kernels/adam';
 
-/** Activation of a dense layer. */
-export type Activation = 'linear' | 'relu' | 'sigmoid';
+export type { Activation } from '../../shared/model-spec';
 
 // Our kernels must be in the registry before the engine checks which kernels a
 // backend has; registering costs nothing and needs no initialised backend.

@@ -1,11 +1,8 @@
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
-import { commandNames } from '../../shared/contract';
+import { commandNames, eventChannel } from '../../shared/contract';
 import { err } from '../../shared/result';
 import type { Core } from '../core/core';
 import { isTrustedSender, type TrustedPage, type WindowLike } from '../platform/app-origin';
-
-/** Channel on which main pushes contract events to the window. */
-export const eventChannel = 'vae:event';
 
 export interface IpcTransportOptions {
   ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>;

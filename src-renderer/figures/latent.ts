@@ -1,5 +1,6 @@
+import { linspace, manifoldCells } from '../../shared/manifold';
+import { gaussian, mulberry32 } from '../../shared/random';
 import type { Pca } from './pca';
-import { linspace } from './ticks';
 
 /** How a latent space of any dimension is shown in 2-D. */
 export type LatentView = { kind: 'dims'; dims: [number, number] } | { kind: 'pca' };
@@ -80,17 +81,9 @@ export function projectOntoPlane(
   return out;
 }
 
-/**
- * The n×n grid of latent points of a manifold over [−range, range]² in the
- * plane, row-major with row 0 at the top (largest second coordinate), like
- * the notebook's `grid_y = linspace(−r, r, n)[::-1]`.
- */
+/** The latent points of an n×n manifold over [−range, range]² in the plane, in {@link manifoldCells}' order. */
 export function manifoldPoints(plane: LatentPlane, n: number, range: number): number[][] {
-  const xs = linspace(-range, range, n);
-  const ys = [...xs].reverse();
-  const points: number[][] = [];
-  for (const y of ys) for (const x of xs) points.push(planePoint(plane, x, y));
-  return points;
+  return manifoldCells(n, range).map(([x, y]) => planePoint(plane, x, y));
 }
 
 /** One test image's code as a plain array. */
@@ -108,25 +101,6 @@ export function traversalPoints(base: number[], dim: number, range: number, step
   return linspace(-range, range, steps).map((value) => base.map((v, d) => (d === dim ? value : v)));
 }
 
-/** A small seeded generator (mulberry32): the same seed gives the same sampled z on every redraw. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A standard normal draw (Box–Muller). */
-export function gaussian(random: () => number): number {
-  const u = 1 - random();
-  const v = random();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-}
-
 /** z = z_mu + exp(0.5·z_log_var)·ε for one test image, ε seeded by its index (the reparameterisation). */
 export function sampledLatent(
   zMu: Float32Array,
@@ -134,7 +108,7 @@ export function sampledLatent(
   index: number,
   dim: number,
 ): number[] {
-  const random = seededRandom(0x9e3779b9 ^ index);
+  const random = mulberry32(0x9e3779b9 ^ index);
   const out: number[] = [];
   for (let d = 0; d < dim; d++) {
     const k = index * dim + d;

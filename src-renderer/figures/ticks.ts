@@ -1,11 +1,6 @@
 /** Axis ticks for the figures drawn on canvas. */
 
-/** `n` evenly spaced values from `start` to `stop` inclusive (numpy's linspace). */
-export function linspace(start: number, stop: number, n: number): number[] {
-  if (n <= 1) return [start];
-  const step = (stop - start) / (n - 1);
-  return Array.from({ length: n }, (_, i) => (i === n - 1 ? stop : start + i * step));
-}
+import { manifoldAxis } from '../../shared/manifold';
 
 /** Rounds to `digits` decimals and turns −0 into 0 (so a tick never reads "-0"). */
 export function roundTo(value: number, digits: number): number {
@@ -51,7 +46,7 @@ export interface ManifoldTick {
  * one per cell at its centre, values rounded to 0.1; y runs from +range at the top.
  */
 export function manifoldTicks(n: number, range: number): { x: ManifoldTick[]; y: ManifoldTick[] } {
-  const values = linspace(-range, range, n).map((v) => roundTo(v, 1));
+  const values = manifoldAxis(n, range).map((v) => roundTo(v, 1));
   const x = values.map((value, cell) => ({ cell, value, label: value.toFixed(1) }));
   const y = [...values].reverse().map((value, cell) => ({ cell, value, label: value.toFixed(1) }));
   return { x, y };

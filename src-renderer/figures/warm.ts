@@ -1,16 +1,16 @@
+import { gaussian, mulberry32 } from '../../shared/random';
 import { whenIdle } from '../lib/frame';
 import { drawAxes, manifoldAxisTicks } from './axes';
 import { canvasRatio, drawRgba, fitCanvas, readFigureColors } from './canvas';
 import { colormapLut } from './colormaps';
 import { renderTiles } from './images';
 import type { FigureJob } from './jobs';
-import { gaussian, seededRandom } from './latent';
 import { offMain } from './off-main';
 import { GridIndex, toPixels, squareDomain } from './scatter';
 
 /** Jobs of a run's real size for the figure worker: they run on its thread, not the page's. */
 function workerJobs(): FigureJob[] {
-  const random = seededRandom(2);
+  const random = mulberry32(2);
   const count = 10_000;
   const codes = Float32Array.from({ length: 2 * count }, () => gaussian(random));
   const labels = Uint8Array.from({ length: count }, (_, i) => i % 10);
@@ -60,7 +60,7 @@ export function warmFigures(): void {
     for (const job of workerJobs()) void offMain(job).catch(() => null);
   });
   whenIdle(() => {
-    const random = seededRandom(1);
+    const random = mulberry32(1);
     const count = 600;
     const coords = Float32Array.from({ length: 2 * count }, () => gaussian(random));
     const pixels = toPixels(coords, { ...squareDomain(coords), ...rect });

@@ -1,6 +1,7 @@
 import {
   boundsMessage,
   hiddenLayerLimits,
+  hiddenMessage,
   hyperparamFields,
   hyperparamsSchema,
   type Hyperparams,
@@ -42,11 +43,6 @@ export function parseNumberField(
   if (!low || value > field.max) return { error: boundsMessage(field) };
   return { value };
 }
-
-/** The message of the hidden-layer field (the schema's wording). */
-export const hiddenMessage =
-  `Hidden layers must be a list of ${hiddenLayerLimits.minLayers} to ${hiddenLayerLimits.maxLayers} ` +
-  `unit counts, each an integer from ${hiddenLayerLimits.minUnits} to ${hiddenLayerLimits.maxUnits}, such as [256].`;
 
 /** "256" or "512, 256" → [512, 256]. */
 export function parseHidden(text: string): number[] | null {

@@ -1,27 +1,43 @@
 import type { Hyperparams } from '../../shared/hyperparams';
+import {
+  type ImageShape,
+  ModelSpecError,
+  modelSpecFor,
+  parameterCount,
+  planModel,
+} from '../../shared/model-spec';
 
 /** "784-256-2-256-784": the layer sizes of an mlp VAE, as the presets describe them. */
-export function mlpShape(inputSize: number, h: Pick<Hyperparams, 'hidden' | 'latentDim'>): string {
+function mlpShape(inputSize: number, h: Pick<Hyperparams, 'hidden' | 'latentDim'>): string {
   return [inputSize, ...h.hidden, h.latentDim, ...[...h.hidden].reverse(), inputSize].join('-');
 }
 
+/** What the New run form shows of a model: its layers in one line, and its size or why it cannot be built. */
+export type ModelSummary = { shape: string; params: number } | { shape: string; error: string };
+
 /**
- * Trainable parameters of the mlp VAE: encoder Dense layers, the two latent
- * heads (z_mu, z_log_var), and the mirrored decoder. The seed's 784-256-2 gives 404,244.
+ * The model these settings build on images of this shape, counted from the
+ * engine's own plan (shared/model-spec.ts), so the form shows the size the run
+ * will have, for either architecture.
  */
-export function mlpParameterCount(inputSize: number, h: Pick<Hyperparams, 'hidden' | 'latentDim'>): number {
-  const dense = (i: number, o: number) => i * o + o;
-  let total = 0;
-  let prev = inputSize;
-  for (const units of h.hidden) {
-    total += dense(prev, units);
-    prev = units;
+export function modelSummary(
+  h: Pick<Hyperparams, 'arch' | 'hidden' | 'latentDim'>,
+  image: ImageShape,
+): ModelSummary {
+  const pixels = image.height * image.width * image.channels;
+  let plan;
+  try {
+    plan = planModel(modelSpecFor(h, image));
+  } catch (error) {
+    if (!(error instanceof ModelSpecError)) throw error;
+    return { shape: h.arch === 'mlp' ? mlpShape(pixels, h) : 'conv', error: error.message };
   }
-  total += 2 * dense(prev, h.latentDim);
-  prev = h.latentDim;
-  for (const units of [...h.hidden].reverse()) {
-    total += dense(prev, units);
-    prev = units;
-  }
-  return total + dense(prev, inputSize);
+  if (h.arch === 'mlp') return { shape: mlpShape(pixels, h), params: parameterCount(plan) };
+  const convs = plan.encoder.flatMap((step) => (step.kind === 'conv2d' ? [step] : []));
+  const dense = plan.encoder.flatMap((step) => (step.kind === 'dense' ? [step.units] : []));
+  const strides = [...new Set(convs.map((c) => c.stride))].join('/');
+  return {
+    shape: `Conv ${convs.map((c) => c.filters).join('/')} stride ${strides} → Dense ${dense.join('-')} → ${h.latentDim}`,
+    params: parameterCount(plan),
+  };
 }

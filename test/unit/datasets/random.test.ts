@@ -1,28 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32, shuffledIndices } from '../../../src-main/datasets/random';
 
-describe('mulberry32', () => {
-  it('gives the reference sequence of the canonical implementation', () => {
-    const r = mulberry32(1);
-    expect([r(), r(), r()]).toEqual([0.6270739405881613, 0.002735721180215478, 0.5274470399599522]);
-    const r42 = mulberry32(42);
-    expect([r42(), r42()]).toEqual([0.6011037519201636, 0.44829055899754167]);
-  });
-
-  it('stays in [0, 1)', () => {
-    const r = mulberry32(7);
-    let min = 1;
-    let max = 0;
-    for (let i = 0; i < 10000; i++) {
-      const v = r();
-      min = Math.min(min, v);
-      max = Math.max(max, v);
-    }
-    expect(min).toBeGreaterThanOrEqual(0);
-    expect(max).toBeLessThan(1);
-  });
-});
-
 describe('shuffledIndices', () => {
   it('is a permutation fixed by the seed', () => {
     const a = shuffledIndices(100, 3);

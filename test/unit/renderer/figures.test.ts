@@ -21,13 +21,7 @@ import {
   dataToPixel,
   squareDomain,
 } from '../../../src-renderer/figures/scatter';
-import {
-  formatTick,
-  linspace,
-  manifoldTicks,
-  niceTicks,
-  tickStride,
-} from '../../../src-renderer/figures/ticks';
+import { formatTick, manifoldTicks, niceTicks, tickStride } from '../../../src-renderer/figures/ticks';
 
 describe('colour maps', () => {
   it('Greys_r runs from black to white', () => {
@@ -102,11 +96,6 @@ describe('PCA', () => {
 });
 
 describe('ticks', () => {
-  it('linspace includes both ends', () => {
-    expect(linspace(-2, 2, 5)).toEqual([-2, -1, 0, 1, 2]);
-    expect(linspace(0, 1, 1)).toEqual([0]);
-  });
-
   it('labels a 20×20 manifold over [−2, 2] like the notebook', () => {
     const { x, y } = manifoldTicks(20, 2);
     expect(x).toHaveLength(20);
@@ -147,22 +136,6 @@ describe('ticks', () => {
 });
 
 describe('latent planes', () => {
-  it('lays out manifold points with row 0 at the top (largest z[1])', () => {
-    const plane = planeForView({ kind: 'dims', dims: [0, 1] }, 2, null);
-    const points = manifoldPoints(plane, 3, 2);
-    expect(points).toEqual([
-      [-2, 2],
-      [0, 2],
-      [2, 2],
-      [-2, 0],
-      [0, 0],
-      [2, 0],
-      [-2, -2],
-      [0, -2],
-      [2, -2],
-    ]);
-  });
-
   it('puts the other dimensions at 0 and follows the chosen pair', () => {
     const plane = planeForView({ kind: 'dims', dims: [2, 0] }, 4, null);
     expect(plane.labels).toEqual(['z [2]', 'z [0]']);

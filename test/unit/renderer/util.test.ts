@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { boundsMessage, hyperparamFields, presets } from '../../../shared/hyperparams';
-import { csvField, metricsCsv } from '../../../src-renderer/lib/csv';
+import { csvField, metricsCsv } from '../../../shared/csv';
 import { estimateEta, formatDuration } from '../../../src-renderer/lib/eta';
 import { formatHyperparam, formatLoss } from '../../../src-renderer/lib/format';
 import {
@@ -12,7 +12,7 @@ import {
 } from '../../../src-renderer/lib/hyperparam-form';
 import { createImageCache, type ImageBatch } from '../../../src-renderer/lib/image-cache';
 import { latestOnly } from '../../../src-renderer/lib/latest-only';
-import { mlpParameterCount, mlpShape } from '../../../src-renderer/lib/model-size';
+import { modelSummary } from '../../../src-renderer/lib/model-size';
 import {
   galleryProbe,
   hoverProbe,
@@ -170,13 +170,26 @@ describe('hyperparameter form', () => {
 });
 
 describe('model size', () => {
-  it("counts the notebook's 404,244 parameters", () => {
-    expect(mlpParameterCount(784, { hidden: [256], latentDim: 2 })).toBe(404_244);
-    expect(mlpShape(784, { hidden: [256], latentDim: 2 })).toBe('784-256-2-256-784');
+  const mnist = { height: 28, width: 28, channels: 1 };
+
+  it("describes the notebook's mlp by its layer sizes and the engine's count", () => {
+    expect(modelSummary({ arch: 'mlp', hidden: [256], latentDim: 2 }, mnist)).toEqual({
+      shape: '784-256-2-256-784',
+      params: 404_244,
+    });
   });
 
-  it('counts the PyTorch example', () => {
-    expect(mlpParameterCount(784, { hidden: [400], latentDim: 20 })).toBe(652_824);
+  it('counts the conv architecture too', () => {
+    expect(modelSummary({ arch: 'conv', hidden: [16], latentDim: 2 }, mnist)).toEqual({
+      shape: 'Conv 32/64 stride 2 → Dense 16 → 2',
+      params: 134_165,
+    });
+  });
+
+  it('says why conv cannot take images whose sides are not divisible by 4', () => {
+    const summary = modelSummary({ arch: 'conv', hidden: [16], latentDim: 2 }, { ...mnist, height: 30 });
+    expect(summary.shape).toBe('conv');
+    expect('error' in summary && summary.error).toMatch(/divisible by 4.*30×28/);
   });
 });
 

@@ -97,6 +97,15 @@ suite('New run', () => {
     w.unmount();
   });
 
+  it("sizes the conv model too, from the engine's plan", async () => {
+    const w = await mountAt('/new');
+    await w.find('[data-testid="preset-keras-conv"]').trigger('click');
+    expect(w.find('[data-testid="model-summary"]').text()).toBe(
+      'Conv 32/64 stride 2 → Dense 16 → 2 · 134,165 parameters',
+    );
+    w.unmount();
+  });
+
   it('applies a preset and starts the run, then opens it', async () => {
     const w = await mountAt('/new');
     await w.find('[data-testid="preset-pytorch-example"]').trigger('click');

@@ -3,10 +3,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { IpcMainInvokeEvent, WebContents } from 'electron';
 import { describe, expect, it } from 'vitest';
-import { commandNames } from '../../../shared/contract';
+import { commandNames, eventChannel } from '../../../shared/contract';
 import { createCore } from '../../../src-main/core/core';
 import { appPageUrl, trustedPageFor, type FrameLike } from '../../../src-main/platform/app-origin';
-import { eventChannel, registerIpcTransport } from '../../../src-main/transports/ipc';
+import { registerIpcTransport } from '../../../src-main/transports/ipc';
 
 type Handler = (event: IpcMainInvokeEvent, arg: unknown) => Promise<unknown>;
 
