@@ -3,14 +3,13 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import { isIPv4, isIPv6, type AddressInfo, type Socket } from 'node:net';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { wsPath, type ServerFrame } from '../../shared/contract';
-import { contentSecurityPolicy } from '../../shared/csp';
 import { err, type ErrorCode, type Result } from '../../shared/result';
 import { decodeWire, encodeWire } from '../../shared/wire';
 import type { Core } from '../core/core';
+import { lookupStaticFile, staticHeaders } from '../platform/static-files';
 
 /** Shortest token accepted from outside: a launch's own is 24 random bytes, 32 characters. */
 export const minTokenLength = 32;
@@ -46,18 +45,6 @@ export interface BrowserServer {
   token: string;
   close(): Promise<void>;
 }
-
-const mimeTypes: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.woff2': 'font/woff2',
-  '.map': 'application/json',
-};
 
 function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
@@ -361,40 +348,13 @@ function serveStatic({
     res.end('The renderer is not built: run `npm run build`.\n');
     return;
   }
-  let relative: string;
-  try {
-    relative = decodeURIComponent(url.pathname);
-  } catch {
-    res.writeHead(400).end();
+  const found = lookupStaticFile(rendererDir, url.pathname, { routeFallback: true });
+  if (found.kind === 'refused') {
+    res.writeHead(found.status, staticHeaders('text/plain; charset=utf-8')).end(`${found.message}\n`);
     return;
   }
-  // Resolve inside the renderer folder only: "..", absolute paths and NUL never leave it.
-  const root = path.resolve(rendererDir);
-  let file = path.resolve(root, `.${path.posix.normalize(`/${relative}`)}`);
-  if (!file.startsWith(root + path.sep) && file !== root) {
-    res.writeHead(403).end();
-    return;
-  }
-  if (relative.includes('\0')) {
-    res.writeHead(400).end();
-    return;
-  }
-  // Client-side routes (no file extension) get the app's index.html.
-  if (!fs.existsSync(file) || fs.statSync(file).isDirectory()) {
-    if (path.extname(file) !== '') {
-      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found\n');
-      return;
-    }
-    file = path.join(root, 'index.html');
-  }
-  const type = mimeTypes[path.extname(file)] ?? 'application/octet-stream';
-  // The policy on every file, not only the page: a worker's policy is the one
-  // delivered with its own script (the figure and snapshot workers).
-  const headers: http.OutgoingHttpHeaders = {
-    'Content-Type': type,
-    'Content-Security-Policy': contentSecurityPolicy,
-  };
-  if (type.startsWith('text/html')) headers['Cache-Control'] = 'no-store';
+  const file = found.file;
+  const headers = staticHeaders(found.contentType);
   res.writeHead(200, headers);
   if (req.method === 'HEAD') {
     res.end();
