@@ -2,7 +2,9 @@
  * The content security policy of the renderer, the same in the desktop window
  * and in browser mode: nothing remote, no eval, no plugins; `connect-src 'self'`
  * admits browser mode's WebSocket back to its own server.
- * (src-renderer/index.html carries the same policy in a meta tag for file:// loads.)
+ * Both serve it as a header on every file (app:// and HTTP); src-renderer/index.html
+ * repeats it in a meta tag, less frame-ancestors, so it also holds where a page
+ * is served without the header (Vite's dev server).
  */
 export const contentSecurityPolicy = [
   "default-src 'self'",
