@@ -2,6 +2,7 @@ import { datasetsCommand } from './commands/datasets';
 import { CliFailure, parse, UsageError, type CliIo } from './commands/common';
 import { trainOptionsHelp } from './commands/help';
 import { runsCommand } from './commands/runs';
+import { sweepCommand, sweepHelp } from './commands/sweep';
 import { trainCommand } from './commands/train';
 import { AppError } from './core/app-error';
 import { appVersion } from './platform/package-info';
@@ -22,7 +23,7 @@ ${trainOptionsHelp()}  runs list             List runs [--status S] [--dataset D
   runs resume ID        Continue a stopped or interrupted run from its last checkpoint
   runs export ID        Write the report folder: --out DIR [--epoch N] [--overwrite]
   runs delete ID        Delete a run and everything it owns
-  datasets list         Datasets available for training
+${sweepHelp}  datasets list         Datasets available for training
   datasets import       --idx DIR|FILES… --name NAME
                         --folder DIR --name NAME [--size 28] [--channels 1|3]
   serve                 Browser mode: the app over HTTP on this machine
@@ -166,6 +167,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await runsCommand(rest, io, help);
       case 'datasets':
         return await datasetsCommand(rest, io, help);
+      case 'sweep':
+        return await sweepCommand(rest, io, help);
       default:
         throw new UsageError(`Unknown command "${command}"; run vae-studio --help for the list.`);
     }

@@ -5,6 +5,7 @@ import type { ApiError } from '../../shared/result';
 import { appHandlers, type PathChooser } from '../api/app';
 import { datasetHandlers } from '../api/datasets';
 import { runHandlers } from '../api/runs';
+import { sweepHandlers } from '../api/sweeps';
 import { appVersion } from '../platform/package-info';
 import { openStore, StoreError, type RunStore } from '../store';
 import { TrainingHost } from '../training/host';
@@ -12,6 +13,8 @@ import { AppError } from './app-error';
 import { createDispatcher, type Dispatch, type HandlerTable } from './dispatcher';
 import { EventBus } from './event-bus';
 import { RunService, type TrainingHostLike } from './run-service';
+import { SweepStore } from '../store/sweep-store';
+import { SweepService } from './sweep-service';
 
 /** File name of the database inside the data folder. */
 export const databaseFileName = 'vae-studio.db';
@@ -42,6 +45,7 @@ export interface Core {
   dataDir: string;
   store: RunStore;
   runs: RunService;
+  sweeps: SweepService;
   /** What happened at start-up that the user must hear about. */
   notices: Notice[];
   /**
@@ -98,6 +102,9 @@ function unavailableCore(options: CoreOptions, version: string, problem: ApiErro
     get runs(): RunService {
       return refuse();
     },
+    get sweeps(): SweepService {
+      return refuse();
+    },
     notices,
     unavailable: problem,
     close: () => Promise.resolve(),
@@ -128,11 +135,14 @@ export function createCore(options: CoreOptions): Core {
   const events = new EventBus();
   const notices = [...store.notices];
   const runs = new RunService({ store, host: options.host ?? new TrainingHost(), events, dataDir, logError });
+  const sweepStore = new SweepStore({ db: store.connection });
+  const sweeps = new SweepService({ sweeps: sweepStore, runs, store, events, dataDir, logError });
   const dispatch = createDispatcher({
     handlers: {
       ...appHandlers({ version, dataDir, shell, notices, choosePaths: options.choosePaths }),
       ...datasetHandlers({ dataDir, store, events }),
       ...runHandlers({ runs, store }),
+      ...sweepHandlers({ sweeps }),
     },
     logError,
   });
@@ -143,11 +153,15 @@ export function createCore(options: CoreOptions): Core {
     dataDir,
     store,
     runs,
+    sweeps,
     notices,
     unavailable: null,
     close: () =>
       (closed ??= (async () => {
+        // Sweeps first: their loops must see the runs interrupted by closing as such, not as ended.
+        await sweeps.close();
         await runs.close();
+        sweepStore.close();
         store.close();
       })()),
   };
