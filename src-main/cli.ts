@@ -18,7 +18,7 @@ Usage: vae-studio <command> [options]
 
 Commands:
   train                 Train a VAE; a progress bar on stderr, --json prints the result on stdout
-${trainOptionsHelp()}  runs list             List runs [--status S] [--dataset D] [--text T] [--limit N]
+${trainOptionsHelp()}  runs list             List runs [--status S] [--dataset D] [--text T] [--sweep ID] [--limit N]
   runs show ID          A run's hyperparameters and per-epoch losses
   runs resume ID        Continue a stopped or interrupted run from its last checkpoint
   runs export ID        Write the report folder: --out DIR [--epoch N] [--overwrite]

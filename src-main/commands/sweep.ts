@@ -145,6 +145,10 @@ async function follow(core: Core, sweepId: string, io: CliIo): Promise<SweepDeta
       }
     }
   });
+  const offEpoch = api.on('run:epoch', ({ runId, metrics: m }) => {
+    if (!announced.has(runId)) return;
+    io.stderr(`    epoch ${m.epoch}: train ${m.train.loss.toFixed(2)}  test ${m.test.loss.toFixed(2)}\n`);
+  });
   // Ctrl-C stops the sweep cleanly: the run in progress keeps its checkpoint, `sweep resume` continues.
   const onSignal = () => {
     io.stderr('\nStopping the sweep after this batch… (continue with `vae-studio sweep resume`)\n');
@@ -158,6 +162,7 @@ async function follow(core: Core, sweepId: string, io: CliIo): Promise<SweepDeta
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     off();
+    offEpoch();
     api.close();
   }
   return core.sweeps.get(sweepId);

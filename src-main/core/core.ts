@@ -159,7 +159,7 @@ export function createCore(options: CoreOptions): Core {
     close: () =>
       (closed ??= (async () => {
         // Sweeps first: their loops must see the runs interrupted by closing as such, not as ended.
-        await sweeps.close();
+        sweeps.close();
         await runs.close();
         sweepStore.close();
         store.close();

@@ -143,7 +143,8 @@ export class SweepService {
       .map((s) => s.id);
   }
 
-  async close(): Promise<void> {
+  /** Claims nothing more; the run in training is interrupted by the run service's close. */
+  close(): void {
     this.closing = true;
     this.stopHeartbeat();
   }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import type { Hyperparams } from '../../shared/hyperparams';
+import { hyperparamFlags, type Hyperparams } from '../../shared/hyperparams';
 import type {
   SweepDetail,
   SweepJob,
@@ -122,7 +122,7 @@ export class SweepStore {
     const id = randomUUID();
     this.write('create a sweep', () => {
       const count = this.sql<number>('SELECT count(*) FROM sweeps').pluck().get() as number;
-      const keys = input.spec.axes.map((a) => a.key).join(' × ');
+      const keys = input.spec.axes.map((a) => hyperparamFlags[a.key]).join(' × ');
       this.sql(
         `INSERT INTO sweeps (id, name, status, created_at, spec, backend)
          VALUES (@id, @name, 'queued', @createdAt, @spec, @backend)`,
@@ -150,7 +150,7 @@ export class SweepStore {
   }
 
   private requireSweep(id: string): SweepRow {
-    const row = this.sql<SweepRow>('SELECT * FROM sweeps WHERE id = ?').get(id) as SweepRow | undefined;
+    const row = this.sql<SweepRow>('SELECT * FROM sweeps WHERE id = ?').get(id);
     if (!row) throw new StoreError('not_found', `Sweep "${id}" does not exist (see vae-studio sweep list).`);
     return row;
   }
@@ -161,7 +161,7 @@ export class SweepStore {
          r.started_at, r.finished_at
        FROM sweep_jobs j LEFT JOIN runs r ON r.id = j.run_id
        WHERE j.sweep_id = ? ORDER BY j.position, j.id`,
-    ).all(id) as JobRow[];
+    ).all(id);
   }
 
   private summary(row: SweepRow, jobs: readonly JobRow[]): SweepSummary {
@@ -220,9 +220,7 @@ export class SweepStore {
 
   listSweeps(): SweepSummary[] {
     return this.guard('list sweeps', () => {
-      const rows = this.sql<SweepRow>(
-        'SELECT * FROM sweeps ORDER BY created_at DESC, id',
-      ).all() as SweepRow[];
+      const rows = this.sql<SweepRow>('SELECT * FROM sweeps ORDER BY created_at DESC, id').all();
       return rows.map((row) => this.summary(row, this.jobsOf(row.id)));
     });
   }
@@ -237,7 +235,7 @@ export class SweepStore {
   private requeueOrphans(sweepId: string): number {
     const running = this.sql<JobRow>(
       "SELECT * FROM sweep_jobs WHERE sweep_id = ? AND status = 'running'",
-    ).all(sweepId) as JobRow[];
+    ).all(sweepId);
     let n = 0;
     for (const job of running) {
       if (!this.orphaned(job)) continue;
@@ -262,7 +260,7 @@ export class SweepStore {
       if (sweep.status !== 'queued') return null;
       const job = this.sql<JobRow>(
         "SELECT * FROM sweep_jobs WHERE sweep_id = ? AND status = 'queued' ORDER BY position, id LIMIT 1",
-      ).get(sweepId) as JobRow | undefined;
+      ).get(sweepId);
       if (!job) return null;
       this.sql(
         `UPDATE sweep_jobs SET status = 'running', owner_pid = @ownerPid, owner_host = @ownerHost,
@@ -272,7 +270,7 @@ export class SweepStore {
       this.claimed = true;
       const values = JSON.parse(job.swept_values) as Record<string, number>;
       const label = Object.entries(values)
-        .map(([k, v]) => `${k} ${v}`)
+        .map(([k, v]) => `${hyperparamFlags[k as SweepKey]} ${v}`)
         .join(', ');
       return {
         jobId: job.id,

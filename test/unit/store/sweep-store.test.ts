@@ -61,7 +61,7 @@ describe('SweepStore', () => {
     const sweep = create();
     const a = sweeps.claimNext(sweep.id)!;
     expect(a.hyperparams).toEqual(hyperparams({ epochs: 2, beta: 0.5, latentDim: 2 }));
-    expect(a.name).toBe('grid: beta 0.5, latentDim 2');
+    expect(a.name).toBe('grid: beta 0.5, latent-dim 2');
     expect(sweeps.getSweep(sweep.id).status).toBe('running');
     const b = sweeps.claimNext(sweep.id)!;
     expect(b.jobId).not.toBe(a.jobId);
