@@ -173,11 +173,6 @@ export class RunService {
     for (const key of [...this.decoders.keys()]) if (key.startsWith(`${runId}:`)) this.decoders.delete(key);
   }
 
-  /** The id of the training run, if any. */
-  get currentRunId(): string | null {
-    return this.current;
-  }
-
   /** Waits until no run is queued or training (the CLI's `train`). */
   whenIdle(): Promise<void> {
     if (!this.current && this.queue.length === 0) return Promise.resolve();

@@ -83,7 +83,6 @@ export class TrainingHost {
   private seq = 0;
   private active: ActiveRun | null = null;
   private disposed = false;
-  private terminating: Worker | null = null;
   private readonly listeners = {
     progress: new Set<Listener<BatchProgress>>(),
     batches: new Set<Listener<RunBatches>>(),
@@ -93,11 +92,6 @@ export class TrainingHost {
 
   constructor(options: TrainingHostOptions = {}) {
     this.workerPath = options.workerPath ?? path.join(__dirname, 'worker.js');
-  }
-
-  /** The id of the run on the worker, if any. */
-  get currentRunId(): string | null {
-    return this.active?.runId ?? null;
   }
 
   /**
@@ -151,17 +145,6 @@ export class TrainingHost {
 
   onEnd(listener: Listener<RunEnd>): () => void {
     return this.subscribe(this.listeners.end, listener);
-  }
-
-  /**
-   * Kills the worker at once (a run that does not answer `stop`); the running
-   * run ends as `failed`, and a new worker is started for the next run.
-   */
-  async terminateWorker(): Promise<void> {
-    const worker = this.worker;
-    if (!worker) return;
-    this.terminating = worker;
-    await worker.terminate();
   }
 
   /** Stops the worker for good; a running run ends as `failed`. */
@@ -219,18 +202,12 @@ export class TrainingHost {
     worker.on('exit', (code: number) => {
       if (this.worker !== worker) return;
       const wasOnline = this.workerOnline;
-      const terminated = this.terminating === worker;
-      if (terminated) this.terminating = null;
       this.worker = null;
       this.workerOnline = false;
       this.failActive({
         name: 'WorkerExit',
         code: 'internal',
-        message:
-          reason ??
-          (terminated
-            ? 'The training worker was terminated during the run.'
-            : `The training worker stopped unexpectedly (exit code ${code}).`),
+        message: reason ?? `The training worker stopped unexpectedly (exit code ${code}).`,
       });
       // A worker that never came up (missing file, broken build) would only die again.
       if (wasOnline && !this.disposed) this.ensureWorker();
