@@ -6,6 +6,8 @@ import type { Checkpoint } from './checkpoint';
 import { TrainingError } from './errors';
 import {
   type BatchLoss,
+  type DecodeRequest,
+  type DecodedImages,
   type HostMessage,
   type TrainingJob,
   type WireError,
@@ -20,7 +22,7 @@ import {
  * loads tfjs.
  */
 
-export type { BatchLoss, TrainingJob } from './protocol';
+export type { BatchLoss, DecodeRequest, DecodedImages, TrainingJob } from './protocol';
 
 /** A chunk of per-step losses of a run. */
 export interface RunBatches {
@@ -63,6 +65,12 @@ export interface TrainingHostOptions {
 
 type Listener<T> = (value: T) => void;
 
+interface PendingDecode {
+  worker: Worker;
+  resolve: (decoded: DecodedImages) => void;
+  reject: (error: TrainingError) => void;
+}
+
 interface ActiveRun {
   runId: string;
   startSeq: number;
@@ -75,11 +83,18 @@ interface ActiveRun {
  * One run at a time (the run service above queues): `start` rejects with a
  * `conflict` TrainingError while a run is active. If the worker dies, the run
  * ends as `failed` with the reason and a fresh worker is started.
+ *
+ * Decoding runs on the training worker while it is idle, and on a second
+ * worker (same script, started on first need, kept for later) while it
+ * trains: the worker's loop holds the thread for a whole epoch, and on these
+ * machines the second core is free while wasm trains on one thread.
  */
 export class TrainingHost {
   private readonly workerPath: string;
   private worker: Worker | null = null;
   private workerOnline = false;
+  private decodeWorker: Worker | null = null;
+  private readonly decodes = new Map<number, PendingDecode>();
   private seq = 0;
   private active: ActiveRun | null = null;
   private disposed = false;
@@ -130,6 +145,28 @@ export class TrainingHost {
     return true;
   }
 
+  /**
+   * Decodes latent points in a worker. Rejects with a TrainingError (the
+   * worker's code, `internal` if it died) and never computes on this thread.
+   */
+  decode(request: DecodeRequest): Promise<DecodedImages> {
+    if (this.disposed)
+      return Promise.reject(new TrainingError('unavailable', 'The training host has been shut down.'));
+    const worker = this.active ? this.ensureDecodeWorker() : this.ensureWorker();
+    const seq = ++this.seq;
+    return new Promise<DecodedImages>((resolve, reject) => {
+      this.decodes.set(seq, { worker, resolve, reject });
+      this.holdOpen(worker);
+      // Copied, not transferred: the caller keeps the weights for the next request.
+      worker.postMessage({
+        type: 'decode',
+        seq,
+        request,
+        native: worker === this.worker,
+      } satisfies HostMessage);
+    });
+  }
+
   onProgress(listener: Listener<BatchProgress>): () => void {
     return this.subscribe(this.listeners.progress, listener);
   }
@@ -147,15 +184,16 @@ export class TrainingHost {
     return this.subscribe(this.listeners.end, listener);
   }
 
-  /** Stops the worker for good; a running run ends as `failed`. */
+  /** Stops the workers for good; a running run ends as `failed`, pending decodes reject. */
   async dispose(): Promise<void> {
     this.disposed = true;
-    const worker = this.worker;
+    const workers = [this.worker, this.decodeWorker].filter((w): w is Worker => w !== null);
     this.worker = null;
-    if (worker) {
-      worker.removeAllListeners();
-      await worker.terminate();
-    }
+    this.decodeWorker = null;
+    for (const worker of workers) worker.removeAllListeners();
+    await Promise.all(workers.map((worker) => worker.terminate()));
+    for (const worker of workers)
+      this.failDecodes(worker, new TrainingError('unavailable', 'The training host was shut down.'));
     this.failActive({
       name: 'TrainingError',
       code: 'unavailable',
@@ -183,6 +221,61 @@ export class TrainingHost {
     this.worker?.postMessage(message);
   }
 
+  /** A worker keeps a CLI process alive while it trains or decodes, and only then. */
+  private holdOpen(worker: Worker): void {
+    const busy =
+      (worker === this.worker && this.active !== null) ||
+      [...this.decodes.values()].some((d) => d.worker === worker);
+    if (busy) worker.ref();
+    else worker.unref();
+  }
+
+  private failDecodes(worker: Worker, error: TrainingError): void {
+    for (const [seq, pending] of this.decodes) {
+      if (pending.worker !== worker) continue;
+      this.decodes.delete(seq);
+      pending.reject(error);
+    }
+  }
+
+  /** Settles a decode if `message` answers one; false for any other message. */
+  private settleDecode(worker: Worker, message: WorkerMessage): boolean {
+    if (message.type !== 'decoded' && message.type !== 'error') return false;
+    const pending = message.replyTo === null ? undefined : this.decodes.get(message.replyTo);
+    if (!pending || pending.worker !== worker) return false;
+    this.decodes.delete(message.replyTo as number);
+    this.holdOpen(worker);
+    if (message.type === 'decoded') pending.resolve({ images: message.images, count: message.count });
+    else pending.reject(new TrainingError(message.error.code, message.error.message));
+    return true;
+  }
+
+  private ensureDecodeWorker(): Worker {
+    if (this.decodeWorker) return this.decodeWorker;
+    const worker = new Worker(this.workerPath);
+    this.decodeWorker = worker;
+    worker.unref();
+    worker.on('message', (message: unknown) => {
+      if (isWorkerMessage(message)) this.settleDecode(worker, message);
+      else console.error('[training host] unreadable message from the decode worker', message);
+    });
+    let reason: string | null = null;
+    worker.on('error', (error: Error) => {
+      reason = `The decode worker crashed: ${error.message}`;
+    });
+    worker.on('exit', (code: number) => {
+      if (this.decodeWorker === worker) this.decodeWorker = null;
+      this.failDecodes(
+        worker,
+        new TrainingError(
+          'internal',
+          reason ?? `The decode worker stopped unexpectedly (exit code ${code}).`,
+        ),
+      );
+    });
+    return worker;
+  }
+
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     const worker = new Worker(this.workerPath);
@@ -193,7 +286,7 @@ export class TrainingHost {
       if (this.worker === worker) this.workerOnline = true;
     });
     worker.on('message', (message: unknown) => {
-      if (this.worker === worker) this.receive(message);
+      if (this.worker === worker) this.receive(worker, message);
     });
     let reason: string | null = null;
     worker.on('error', (error: Error) => {
@@ -204,6 +297,13 @@ export class TrainingHost {
       const wasOnline = this.workerOnline;
       this.worker = null;
       this.workerOnline = false;
+      this.failDecodes(
+        worker,
+        new TrainingError(
+          'internal',
+          reason ?? `The training worker stopped unexpectedly (exit code ${code}).`,
+        ),
+      );
       this.failActive({
         name: 'WorkerExit',
         code: 'internal',
@@ -219,7 +319,7 @@ export class TrainingHost {
     const active = this.active;
     if (!active) return;
     this.active = null;
-    this.worker?.unref();
+    if (this.worker) this.holdOpen(this.worker);
     if (!active.started) active.reject(new TrainingError(error.code, error.message));
     this.emit(this.listeners.end, {
       runId: active.runId,
@@ -230,11 +330,12 @@ export class TrainingHost {
     });
   }
 
-  private receive(message: unknown): void {
+  private receive(worker: Worker, message: unknown): void {
     if (!isWorkerMessage(message)) {
       console.error('[training host] unreadable message from the worker', message);
       return;
     }
+    if (this.settleDecode(worker, message)) return;
     const active = this.active;
     // Messages of an earlier run (e.g. after a failed start) are ignored by sequence number.
     if (!active || ('replyTo' in message && message.replyTo !== active.startSeq && message.replyTo !== null))
@@ -269,7 +370,7 @@ export class TrainingHost {
         return;
       case 'done': {
         this.active = null;
-        this.worker?.unref();
+        if (this.worker) this.holdOpen(this.worker);
         // A run stopped before it was ready still settles its start.
         if (!active.started) active.reject(new TrainingError('internal', message.message));
         this.emit(this.listeners.end, {
@@ -280,6 +381,9 @@ export class TrainingHost {
         });
         return;
       }
+      case 'decoded':
+        // An answer to a decode no one waits for any more (the host settled it on the worker's exit).
+        return;
       case 'error':
         if (message.replyTo === null) {
           console.error('[training host] the worker could not read a message:', message.error.message);
