@@ -85,9 +85,9 @@ interface ActiveRun {
  * ends as `failed` with the reason and a fresh worker is started.
  *
  * Decoding runs on the training worker while it is idle, and on a second
- * worker (same script, started on first need, kept for later) while it
- * trains: the worker's loop holds the thread for a whole epoch, and on these
- * machines the second core is free while wasm trains on one thread.
+ * worker (same script, started on first need, stopped when the run ends)
+ * while it trains: the worker's loop holds the thread for a whole epoch, and
+ * on these machines the second core is free while wasm trains on one thread.
  */
 export class TrainingHost {
   private readonly workerPath: string;
@@ -230,6 +230,14 @@ export class TrainingHost {
     else worker.unref();
   }
 
+  /** Between runs the training worker decodes: the decode worker's memory (a second tfjs) is given back. */
+  private retireDecodeWorker(): void {
+    const worker = this.decodeWorker;
+    if (!worker || this.active || [...this.decodes.values()].some((d) => d.worker === worker)) return;
+    this.decodeWorker = null;
+    void worker.terminate();
+  }
+
   private failDecodes(worker: Worker, error: TrainingError): void {
     for (const [seq, pending] of this.decodes) {
       if (pending.worker !== worker) continue;
@@ -247,6 +255,7 @@ export class TrainingHost {
     this.holdOpen(worker);
     if (message.type === 'decoded') pending.resolve({ images: message.images, count: message.count });
     else pending.reject(new TrainingError(message.error.code, message.error.message));
+    this.retireDecodeWorker();
     return true;
   }
 
@@ -320,6 +329,7 @@ export class TrainingHost {
     if (!active) return;
     this.active = null;
     if (this.worker) this.holdOpen(this.worker);
+    this.retireDecodeWorker();
     if (!active.started) active.reject(new TrainingError(error.code, error.message));
     this.emit(this.listeners.end, {
       runId: active.runId,
@@ -371,6 +381,7 @@ export class TrainingHost {
       case 'done': {
         this.active = null;
         if (this.worker) this.holdOpen(this.worker);
+        this.retireDecodeWorker();
         // A run stopped before it was ready still settles its start.
         if (!active.started) active.reject(new TrainingError('internal', message.message));
         this.emit(this.listeners.end, {

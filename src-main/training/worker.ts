@@ -56,7 +56,15 @@ const decoders = new DecoderCache();
 /** The backend decoding runs on; a training run sets its own, after which decoding sets it again. */
 let decodeBackend: Promise<unknown> | null = null;
 
-async function decode(request: DecodeRequest, native: boolean, replyTo: number): Promise<void> {
+async function decode({
+  request,
+  native,
+  replyTo,
+}: {
+  request: DecodeRequest;
+  native: boolean;
+  replyTo: number;
+}): Promise<void> {
   // During a run (a decode sent just before its start), the run's backend serves.
   if (current === null) decodeBackend ??= initBackend({ choice: 'auto', arch: request.spec.arch, native });
   try {
@@ -151,9 +159,11 @@ function handle(message: HostMessage): void {
       if (current?.runId === message.runId) current.stopRequested = true;
       return;
     case 'decode':
-      decode(message.request, message.native, message.seq).catch((error: unknown) => {
-        post({ type: 'error', replyTo: message.seq, runId: null, error: toWireError(error) });
-      });
+      decode({ request: message.request, native: message.native, replyTo: message.seq }).catch(
+        (error: unknown) => {
+          post({ type: 'error', replyTo: message.seq, runId: null, error: toWireError(error) });
+        },
+      );
       return;
   }
 }
