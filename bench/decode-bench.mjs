@@ -4,7 +4,9 @@
 // reports how long each decode takes and what it does to the main thread: the
 // event loop's lag (perf_hooks.monitorEventLoopDelay) and the round-trip time
 // of app:info sent every turn of the loop while decoding. With --train, a run
-// trains meanwhile (decoding then goes to the decode worker).
+// trains meanwhile (decoding then goes to the decode worker). --control runs the
+// same app:info loop for as long as a decode takes, without decoding: the
+// machine's own noise floor (a shared machine preempts the main thread too).
 //
 //   npm run build:node && node bench/decode-bench.mjs [--arch conv] [--grid 30] [--repeats 5] [--train]
 //                                                     [--dist PATH] [--json]
@@ -27,6 +29,7 @@ const { values } = parseArgs({
     grid: { type: 'string', default: '30' },
     repeats: { type: 'string', default: '5' },
     train: { type: 'boolean', default: false },
+    control: { type: 'boolean', default: false },
     dist: { type: 'string', default: path.join(root, 'dist', 'node') },
     json: { type: 'boolean', default: false },
   },
@@ -113,7 +116,10 @@ async function main() {
       const started = performance.now();
       // From the request on: a decode on the main thread may block before dispatch even returns.
       let lastAnswer = started;
-      const decoding = decode().then(() => {
+      const work = values.control
+        ? new Promise((resolve) => setTimeout(resolve, Math.max(firstMs / 2, 500)))
+        : decode();
+      const decoding = work.then(() => {
         done = true;
         decodeMs.push(performance.now() - started);
       });
@@ -141,6 +147,7 @@ async function main() {
       arch: values.arch,
       points: points.length,
       training: values.train,
+      control: values.control,
       dist: path.relative(root, dist) || dist,
       firstDecodeMs: Math.round(firstMs),
       decodeMsMedian: Math.round(percentile(decodeMs, 50)),
