@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { presets } from '../shared/hyperparams';
 import type { EpochMetrics, Snapshot } from '../shared/run';
 import { loadavg } from 'node:os';
-import { openStore, type Checkpoint, type NamedTensor, type RunStore } from '../src-main/store';
+import { openStore, type Checkpoint, type NamedArray, type RunStore } from '../src-main/store';
 import { encodeCheckpoint, encodeTensors } from '../src-main/store/tensor-codec';
 
 function arg(name: string, fallback: string): string {
@@ -53,8 +53,8 @@ function bytes(n: number, seed: number): Uint8Array {
 }
 
 /** The reference MLP's weights: encoder 784→256→(2, 2), decoder 2→256→784; 404,244 parameters. */
-function referenceWeights(seed: number): NamedTensor[] {
-  const dense = (name: string, inputs: number, units: number, i: number): NamedTensor[] => [
+function referenceWeights(seed: number): NamedArray[] {
+  const dense = (name: string, inputs: number, units: number, i: number): NamedArray[] => [
     { name: `${name}/kernel`, shape: [inputs, units], data: random(inputs * units, seed + i) },
     { name: `${name}/bias`, shape: [units], data: random(units, seed + i + 1) },
   ];
@@ -67,7 +67,7 @@ function referenceWeights(seed: number): NamedTensor[] {
   ];
 }
 
-function checkpointOf(epoch: number, weights: NamedTensor[]): Checkpoint {
+function checkpointOf(epoch: number, weights: NamedArray[]): Checkpoint {
   const moments = (which: string) =>
     weights.map((w, i) => ({
       name: `${w.name}/${which}`,
@@ -75,7 +75,9 @@ function checkpointOf(epoch: number, weights: NamedTensor[]): Checkpoint {
       data: random(w.data.length, epoch * 31 + i),
     }));
   return {
+    format: 1,
     epoch,
+    spec: { arch: 'mlp', image: { height: 28, width: 28, channels: 1 }, latentDim: 2, hidden: [256] },
     weights,
     optimizer: [
       { name: 'iterations', shape: [], data: Float32Array.of(epoch * stepsPerEpoch) },

@@ -143,9 +143,13 @@ export interface Commands {
   };
   'runs:delete': { arg: { runId: string }; result: { deleted: true } };
   'runs:compare': { arg: { runIds: string[] }; result: RunComparison };
-  /** Writes the report folder (PNGs, CSVs, JSON, model) for a run at an epoch. */
+  /**
+   * Writes the report folder (PNGs, CSVs, JSON, model) for a run at an epoch.
+   * `dir` must be absolute; a folder that is not empty is refused unless
+   * `overwrite` is true, and symbolic links in it are never written through.
+   */
   'runs:export': {
-    arg: { runId: string; dir: string; epoch?: number };
+    arg: { runId: string; dir: string; epoch?: number; overwrite?: boolean };
     result: { dir: string; files: string[] };
   };
 }

@@ -1,21 +1,13 @@
 import type { BackendName, Hyperparams } from './hyperparams';
+import type { RunStatus } from './run-status';
 
 /**
  * Domain types of a training run, shared by the engine, the store, the API
  * and the renderer. Plain data only: everything here crosses process boundaries.
  */
 
-/** Lifecycle of a run. `interrupted` marks a run whose process died while it trained. */
-export const runStatuses = [
-  'queued',
-  'running',
-  'completed',
-  'stopped',
-  'failed',
-  'diverged',
-  'interrupted',
-] as const;
-export type RunStatus = (typeof runStatuses)[number];
+/** The statuses live with their transitions in run-status.ts; re-exported for the many importers of run.ts. */
+export { runStatuses, type RunStatus } from './run-status';
 
 /** Loss terms, each the mean over images of the per-image value. */
 export interface LossTerms {

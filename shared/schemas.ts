@@ -16,10 +16,17 @@ const runId = z
 const datasetName = z.string({ error: 'name must be a string.' }).regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, {
   error: 'name must be 1–64 letters, digits, "-" or "_", starting with a letter or digit.',
 });
+/** `/…` on POSIX; `C:\…`, `C:/…` or `\\server\share…` on Windows. */
+const absolutePath = /^(?:\/|[A-Za-z]:[\\/]|\\\\)/;
+// Absolute only: a relative path would land in whatever folder the server happens to run in.
 const path = z
   .string({ error: 'A path must be a string.' })
   .min(1, { error: 'A path must not be empty.' })
-  .max(4096);
+  .max(4096, { error: 'A path is at most 4096 characters.' })
+  .refine((p) => !p.includes('\0'), { error: 'A path must not contain a NUL character.' })
+  .refine((p) => absolutePath.test(p), {
+    error: 'A path must be absolute (e.g. /home/me/report or C:\\Users\\me\\report), not relative.',
+  });
 const epoch = z.number().int({ error: 'epoch must be an integer.' }).min(1, { error: 'epoch starts at 1.' });
 
 export const commandArgSchemas = {
@@ -61,7 +68,8 @@ export const commandArgSchemas = {
   'runs:start': z
     .object({
       hyperparams: hyperparamsSchema,
-      name: z.string().max(200, { error: 'name is at most 200 characters.' }).optional(),
+      // Blank (or only spaces): the run gets its default name.
+      name: z.string().trim().max(200, { error: 'name is at most 200 characters.' }).optional(),
       backend: z.enum(backendChoices, { error: 'backend must be auto, tensorflow, wasm or cpu.' }).optional(),
     })
     .strict(),
@@ -97,9 +105,23 @@ export const commandArgSchemas = {
   'runs:update': z
     .object({
       runId,
-      name: z.string().min(1, { error: 'name must not be empty.' }).max(200).optional(),
-      notes: z.string().max(100_000).optional(),
-      tags: z.array(z.string().min(1).max(50)).max(50).optional(),
+      name: z
+        .string()
+        .trim()
+        .min(1, { error: 'name must not be empty.' })
+        .max(200, { error: 'name is at most 200 characters.' })
+        .optional(),
+      notes: z.string().max(100_000, { error: 'notes are at most 100,000 characters.' }).optional(),
+      tags: z
+        .array(
+          z
+            .string()
+            .trim()
+            .min(1, { error: 'A tag is 1 to 50 characters.' })
+            .max(50, { error: 'A tag is 1 to 50 characters.' }),
+        )
+        .max(50, { error: 'A run has at most 50 tags.' })
+        .optional(),
     })
     .strict(),
   'runs:delete': z.object({ runId }).strict(),
@@ -111,7 +133,14 @@ export const commandArgSchemas = {
         .max(50, { error: 'At most 50 runs.' }),
     })
     .strict(),
-  'runs:export': z.object({ runId, dir: path, epoch: epoch.optional() }).strict(),
+  'runs:export': z
+    .object({
+      runId,
+      dir: path,
+      epoch: epoch.optional(),
+      overwrite: z.boolean({ error: 'overwrite must be true or false.' }).optional(),
+    })
+    .strict(),
 } satisfies { [K in CommandName]: z.ZodType<CommandArg<K>> };
 
 /** Turns a schema failure into one sentence a person can act on. */

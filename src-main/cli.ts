@@ -6,6 +6,7 @@ import { AppError } from './core/app-error';
 import { appVersion } from './platform/package-info';
 import { resolveDataDir } from './platform/paths';
 import { serve } from './serve';
+import { isLoopbackHost, tokenProblem } from './transports/browser-server';
 
 export { UsageError } from './commands/common';
 
@@ -26,14 +27,16 @@ Commands:
   runs list             List runs [--status S] [--dataset D] [--text T] [--limit N]
   runs show ID          A run's hyperparameters and per-epoch losses
   runs resume ID        Continue a stopped or interrupted run from its last checkpoint
-  runs export ID        Write the report folder: --out DIR [--epoch N]
+  runs export ID        Write the report folder: --out DIR [--epoch N] [--overwrite]
   runs delete ID        Delete a run and everything it owns
   datasets list         Datasets available for training
   datasets import       --idx DIR|FILES… --name NAME
                         --folder DIR --name NAME [--size 28] [--channels 1|3]
   serve                 Browser mode: the app over HTTP on this machine
       --port N            port to listen on (default 6150, else any free port; 0 = any)
-      --host H            interface to bind (default 127.0.0.1; anything else exposes the app)
+      --host H            interface to bind (default 127.0.0.1); any other needs --allow-remote
+      --allow-remote      accept --host beyond loopback: anyone who reaches it may try the token,
+                          which travels in clear text (prefer an SSH tunnel)
       --allow-origin O    also accept pages served from origin O (e.g. a dev server)
   help                  Show this help
   version               Print the version
@@ -56,6 +59,16 @@ function portOf(value: string | undefined): number | null {
   return port;
 }
 
+/** True for an origin as a browser sends it: scheme, host and optional port, nothing else. */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
 async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const { values } = parse({
     args,
@@ -66,6 +79,7 @@ async function serveCommand(args: string[], io: CliIo): Promise<number> {
       'data-dir': { type: 'string' },
       db: { type: 'string' },
       'allow-origin': { type: 'string', multiple: true },
+      'allow-remote': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -74,6 +88,26 @@ async function serveCommand(args: string[], io: CliIo): Promise<number> {
     return 0;
   }
   const host = values.host ?? '127.0.0.1';
+  const allowRemote = values['allow-remote'] ?? false;
+  if (!isLoopbackHost(host) && !allowRemote) {
+    throw new UsageError(
+      `--host ${host} would expose the app beyond this machine, with its token in clear text; ` +
+        'use an SSH tunnel to 127.0.0.1 instead, or add --allow-remote if you mean it.',
+    );
+  }
+  // Only `npm run dev` sets it, to keep one token across restarts of the server.
+  const token = process.env.VAE_STUDIO_TOKEN;
+  if (token !== undefined && token !== '') {
+    const problem = tokenProblem(token);
+    if (problem !== null) {
+      throw new UsageError(`VAE_STUDIO_TOKEN: ${problem} Unset it to get a random token per launch.`);
+    }
+  }
+  for (const origin of values['allow-origin'] ?? []) {
+    if (!isOrigin(origin)) {
+      throw new UsageError(`--allow-origin takes an origin such as http://127.0.0.1:5173, not "${origin}".`);
+    }
+  }
   const dataDir = resolveDataDir(values['data-dir']);
   let server;
   try {
@@ -81,10 +115,10 @@ async function serveCommand(args: string[], io: CliIo): Promise<number> {
       dataDir,
       ...(values.db ? { dbPath: values.db } : {}),
       host,
+      allowRemote,
       port: portOf(values.port),
       extraOrigins: values['allow-origin'] ?? [],
-      // Only `npm run dev` sets it, to keep one token across restarts of the server.
-      ...(process.env.VAE_STUDIO_TOKEN ? { token: process.env.VAE_STUDIO_TOKEN } : {}),
+      ...(token ? { token } : {}),
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -98,8 +132,11 @@ async function serveCommand(args: string[], io: CliIo): Promise<number> {
     }
     throw error;
   }
-  if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
-    io.stderr(`Warning: listening on ${host}; anyone who can reach it and has the token can use the app.\n`);
+  if (!isLoopbackHost(host)) {
+    io.stderr(
+      `Warning: listening on ${host} (--allow-remote). The token travels in clear text over plain HTTP: ` +
+        'anyone on the network path can read it and use the app. Prefer an SSH tunnel to 127.0.0.1.\n',
+    );
   }
   for (const notice of server.notices) io.stderr(`${notice.level}: ${notice.message}\n`);
   io.stdout(`VAE Studio is serving at ${server.url}\n`);

@@ -2,16 +2,33 @@ import { app, BrowserWindow, dialog, ipcMain, session } from 'electron';
 import * as path from 'node:path';
 import { createCore, type Core } from './core/core';
 import { installMenu } from './menu';
+import { trustedPageFor } from './platform/app-origin';
 import { registerIpcTransport } from './transports/ipc';
-import { createMainWindow, hardenSession, rendererUrl } from './window';
+import {
+  createMainWindow,
+  guardWebContents,
+  hardenSession,
+  registerAppScheme,
+  rendererUrl,
+  serveAppScheme,
+} from './window';
 
 // Electron composition root: lifecycle, services, handlers, window. Everything
 // the app does beyond this glue lives in the core and is tested through
 // browser mode and the CLI.
 
 const distDir = path.join(__dirname, '..', '..');
+// The page every window shows and the only one trusted with the API; the dev
+// server (npm run dev) only in an unpackaged app.
+const pageUrl = rendererUrl(app.isPackaged);
+const page = trustedPageFor(pageUrl);
+// DevTools (window and menu) only while developing.
+const devTools = !app.isPackaged;
 let mainWindow: BrowserWindow | null = null;
 let core: Core | null = null;
+
+// Privileged schemes must be declared before the app is ready.
+registerAppScheme();
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
@@ -41,24 +58,18 @@ function start(): void {
     return;
   }
   hardenSession(session.defaultSession);
-  const url = rendererUrl(distDir);
-  const pageOrigin = new URL(url).origin;
+  serveAppScheme(path.join(distDir, 'renderer'));
   registerIpcTransport({
     ipcMain,
     core,
-    // Only the main window's top frame, showing our own page, may call the API.
-    isTrustedSender: (event) =>
-      mainWindow !== null &&
-      event.sender === mainWindow.webContents &&
-      event.senderFrame !== null &&
-      event.senderFrame === mainWindow.webContents.mainFrame &&
-      sameOrigin(event.senderFrame.url, pageOrigin),
+    mainWindow: () => mainWindow,
+    page,
     targets: () => (mainWindow ? [mainWindow.webContents] : []),
   });
-  installMenu(() => mainWindow);
-  openWindow(url);
+  installMenu(() => mainWindow, { devTools });
+  openWindow();
   app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) openWindow(url);
+    if (BrowserWindow.getAllWindows().length === 0) openWindow();
   });
 }
 
@@ -78,31 +89,21 @@ async function choosePaths(kind: 'idx' | 'folder'): Promise<string[]> {
   return result.canceled ? [] : result.filePaths;
 }
 
-function sameOrigin(frameUrl: string, origin: string): boolean {
-  try {
-    const parsed = new URL(frameUrl);
-    // file: URLs have the opaque origin "null"; compare the scheme instead.
-    return parsed.protocol === 'file:'
-      ? origin === 'null' || origin.startsWith('file:')
-      : parsed.origin === origin;
-  } catch {
-    return false;
-  }
-}
-
-function openWindow(url: string): void {
+function openWindow(): void {
   mainWindow = createMainWindow({
-    rendererUrl: url,
+    rendererUrl: pageUrl,
     preloadPath: path.join(distDir, 'preload', 'preload.cjs'),
+    devTools,
   });
   mainWindow.on('closed', () => {
     mainWindow = null;
   });
 }
 
-app.on('web-contents-created', (_event, contents) => {
-  contents.on('will-attach-webview', (event) => event.preventDefault());
-});
+// Every web contents, not only the main window's, gets the navigation guards
+// (the main window's get them twice: createMainWindow guards its own, and
+// refusing twice is the same as once).
+app.on('web-contents-created', (_event, contents) => guardWebContents(contents, page));
 
 app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();

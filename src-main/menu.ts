@@ -1,7 +1,12 @@
 import { Menu, shell, type BrowserWindow, type MenuItemConstructorOptions } from 'electron';
 
+export interface MenuOptions {
+  /** Offer "Toggle Developer Tools": in development only, never in a packaged build. */
+  devTools: boolean;
+}
+
 /** Application menu: the usual roles plus the app's views (the renderer routes by hash). */
-export function installMenu(getWindow: () => BrowserWindow | null): void {
+export function installMenu(getWindow: () => BrowserWindow | null, { devTools }: MenuOptions): void {
   const go = (route: string) => () => {
     const window = getWindow();
     if (window) void window.webContents.executeJavaScript(`location.hash = ${JSON.stringify(`#${route}`)}`);
@@ -27,7 +32,7 @@ export function installMenu(getWindow: () => BrowserWindow | null): void {
         { label: 'About', click: go('/about') },
         { type: 'separator' },
         { role: 'reload' },
-        { role: 'toggleDevTools' },
+        ...(devTools ? [{ role: 'toggleDevTools' as const }] : []),
         { type: 'separator' },
         { role: 'resetZoom' },
         { role: 'zoomIn' },

@@ -10,6 +10,8 @@ export interface ServeOptions {
   dataDir: string;
   dbPath?: string;
   host: string;
+  /** The user said to expose the app beyond loopback (`--allow-remote`). */
+  allowRemote?: boolean;
   /** null: try {@link defaultPort}, then any free port. */
   port: number | null;
   extraOrigins?: string[];
@@ -27,6 +29,7 @@ export async function serve(options: ServeOptions): Promise<BrowserServer & { no
     startBrowserServer({
       core,
       host: options.host,
+      allowRemote: options.allowRemote ?? false,
       port,
       rendererDir: rendererDir(),
       ...(options.extraOrigins ? { extraOrigins: options.extraOrigins } : {}),

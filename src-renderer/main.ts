@@ -2,13 +2,9 @@ import { createPinia } from 'pinia';
 import { createApp } from 'vue';
 import App from './App.vue';
 import { connect, ConnectError } from './api/client';
-import { warmCharts } from './charts/warm';
-import { warmCanvasFonts } from './figures/canvas';
-import { warmFigures } from './figures/warm';
-import { whenIdle } from './lib/frame';
+import { warmUp } from './lib/warm-up';
 import { createAppRouter } from './router';
 import { useAppStore } from './stores/app';
-import { useExploreStore } from './stores/explore';
 import './styles.css';
 
 const app = createApp(App);
@@ -29,9 +25,4 @@ connect().then(
   },
 );
 app.mount('#app');
-// One-off costs of the first figure and chart, and of the run page's figure store, paid while
-// the app waits for the user rather than when a run page opens (as the core starts training).
-warmCanvasFonts();
-warmFigures();
-warmCharts();
-whenIdle(() => useExploreStore(pinia));
+warmUp(pinia);

@@ -41,8 +41,14 @@ export function runHandlers({
       return { deleted: true as const };
     },
     'runs:compare': ({ runIds }) => store.compareRuns(runIds),
-    'runs:export': async ({ runId, dir, epoch }) => {
-      const report = await exportReport({ store, runId, dir, ...(epoch !== undefined ? { epoch } : {}) });
+    'runs:export': async ({ runId, dir, epoch, overwrite }) => {
+      const report = await exportReport({
+        store,
+        runId,
+        dir,
+        overwrite,
+        ...(epoch !== undefined ? { epoch } : {}),
+      });
       return { dir: report.dir, files: report.files };
     },
   };

@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { ErrorCode, Result } from '../../shared/result';
-import type { VaeApi } from '../../shared/contract';
+import type { Notice, VaeApi } from '../../shared/contract';
 import { createCore, type Core } from '../core/core';
 import { createInProcessApi } from '../transports/in-process';
 import { resolveDataDir } from '../platform/paths';
@@ -45,16 +45,33 @@ export function unwrap<T>(result: Result<T>): T {
   throw inputCodes.includes(code) ? new UsageError(message) : new CliFailure(message);
 }
 
+/** The flags that choose the database, and whether the command only reads it. */
+export interface CoreFlags {
+  'data-dir'?: string | undefined;
+  db?: string | undefined;
+  /** Open the database read-only: never moved aside, upgraded or marked (see {@link readsOnly}). */
+  readonly?: boolean;
+}
+
+/** The subcommands that only read the database. */
+const readOnlySubcommands: Record<'runs' | 'datasets', readonly string[]> = {
+  runs: ['list', 'show', 'export'],
+  datasets: ['list'],
+};
+
+/** `{ readonly: true }` when `vae-studio <command> <sub>` only reads the database; spread it into the flags. */
+export function readsOnly(command: 'runs' | 'datasets', sub: string | undefined): { readonly: boolean } {
+  return { readonly: sub !== undefined && readOnlySubcommands[command].includes(sub) };
+}
+
 /** Opens the core on the data folder the flags name. */
-export function openCore(
-  values: { 'data-dir'?: string | undefined; db?: string | undefined },
-  io: CliIo,
-): Core {
+export function openCore(values: CoreFlags, io: CliIo): Core {
   let core: Core;
   try {
     core = createCore({
       dataDir: resolveDataDir(values['data-dir']),
       ...(values.db ? { dbPath: values.db } : {}),
+      ...(values.readonly ? { readonly: true } : {}),
       shell: 'in-process',
       logError: (message, error) => {
         if (process.env.VAE_STUDIO_DEBUG) console.error(message, error);
@@ -64,27 +81,40 @@ export function openCore(
     const message = error instanceof Error ? error.message : String(error);
     throw new CliFailure(message);
   }
-  for (const notice of core.notices) io.stderr(`${notice.level}: ${notice.message}\n`);
+  // The database was left as it is (e.g. a newer version wrote it): the command has nothing to work on.
+  if (core.unavailable) throw new CliFailure(core.unavailable.message);
+  for (const notice of core.notices) printNotice(io, notice);
   return core;
+}
+
+/** One notice, one line on stderr; on a terminal it first clears a progress line drawn in place. */
+export function printNotice(io: CliIo, notice: Notice): void {
+  const message = notice.message.replace(/\s*\n\s*/g, ' ');
+  io.stderr(`${io.isTty ? '\r\x1b[K' : ''}${notice.level}: ${message}\n`);
 }
 
 /** Runs `body` with a core and always closes it. */
 export async function withCore<T>(
-  values: { 'data-dir'?: string | undefined; db?: string | undefined },
+  values: CoreFlags,
   io: CliIo,
   body: (core: Core) => Promise<T>,
 ): Promise<T> {
   const core = openCore(values, io);
+  // The UI shows these as toasts; a script has only stderr, so nothing the core says is dropped.
+  const off = core.events.onAny((event, payload) => {
+    if (event === 'app:notice') printNotice(io, payload as Notice);
+  });
   try {
     return await body(core);
   } finally {
+    off();
     await core.close();
   }
 }
 
 /** Runs `body` with the typed in-process client over a core, closing both after. */
 export function withApi<T>(
-  values: { 'data-dir'?: string | undefined; db?: string | undefined },
+  values: CoreFlags,
   io: CliIo,
   body: (api: VaeApi, core: Core) => Promise<T>,
 ): Promise<T> {

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import type { DatasetInfo } from '../../shared/contract';
-import { dataOptions, numberFlag, parse, unwrap, UsageError, withApi, type CliIo } from './common';
+import { dataOptions, numberFlag, parse, readsOnly, unwrap, UsageError, withApi, type CliIo } from './common';
 
 function table(datasets: DatasetInfo[]): string {
   return (
@@ -34,7 +34,7 @@ export async function datasetsCommand(args: string[], io: CliIo, help: string): 
     io.stdout(help);
     return sub === undefined && !values.help ? 2 : 0;
   }
-  return withApi(values, io, async (api) => {
+  return withApi({ ...values, ...readsOnly('datasets', sub) }, io, async (api) => {
     if (sub === 'list') {
       const datasets = unwrap(await api.call['datasets:list']({}));
       io.stdout(values.json ? `${JSON.stringify(datasets)}\n` : table(datasets));

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { runStatuses, type RunStatus, type RunSummary } from '../../shared/run';
-import { dataOptions, numberFlag, parse, unwrap, UsageError, withApi, type CliIo } from './common';
+import { dataOptions, numberFlag, parse, readsOnly, unwrap, UsageError, withApi, type CliIo } from './common';
 import { resumeCommand } from './train';
 
 function table(runs: RunSummary[]): string {
@@ -39,6 +39,7 @@ export async function runsCommand(args: string[], io: CliIo, help: string): Prom
       limit: { type: 'string' },
       out: { type: 'string' },
       epoch: { type: 'string' },
+      overwrite: { type: 'boolean' },
     },
   });
   if (values.help || sub === undefined) {
@@ -51,7 +52,7 @@ export async function runsCommand(args: string[], io: CliIo, help: string): Prom
     return id;
   };
   if (sub === 'resume') return resumeCommand({ runId: runId(), values }, io);
-  return withApi(values, io, async (api) => {
+  return withApi({ ...values, ...readsOnly('runs', sub) }, io, async (api) => {
     switch (sub) {
       case 'list': {
         for (const s of values.status ?? []) {
@@ -103,6 +104,7 @@ export async function runsCommand(args: string[], io: CliIo, help: string): Prom
             runId: runId(),
             dir: path.resolve(values.out),
             ...(epoch !== undefined ? { epoch } : {}),
+            ...(values.overwrite ? { overwrite: true } : {}),
           }),
         );
         if (values.json) io.stdout(`${JSON.stringify(report)}\n`);

@@ -8,6 +8,7 @@ import {
   type PresetId,
 } from '../../shared/hyperparams';
 import type { RunStatus } from '../../shared/run';
+import { isTerminal } from '../../shared/run-status';
 import type { Core } from '../core/core';
 import { createInProcessApi } from '../transports/in-process';
 import {
@@ -36,8 +37,6 @@ const flagOf: Record<keyof Hyperparams, string> = {
   trainLimit: '--train-limit',
   testLimit: '--test-limit',
 };
-
-const finished: readonly RunStatus[] = ['completed', 'stopped', 'failed', 'diverged', 'interrupted'];
 
 /** Hyperparameters from a preset and the flags over it, validated against the shared schema. */
 export function hyperparamsFromFlags(values: Record<string, string | boolean | undefined>): Hyperparams {
@@ -116,7 +115,7 @@ export async function followRun({
   });
   const status = await new Promise<RunStatus>((resolve) => {
     const offStatus = api.on('run:status', ({ run }) => {
-      if (run.id === runId && finished.includes(run.status)) {
+      if (run.id === runId && isTerminal(run.status)) {
         offStatus();
         resolve(run.status);
       }

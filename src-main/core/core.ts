@@ -1,15 +1,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { AppInfo, Notice } from '../../shared/contract';
+import { commandNames, type AppInfo, type CommandName, type Notice } from '../../shared/contract';
+import type { ApiError } from '../../shared/result';
 import { appHandlers, type PathChooser } from '../api/app';
 import { datasetHandlers } from '../api/datasets';
 import { runHandlers } from '../api/runs';
 import { appVersion } from '../platform/package-info';
-import { openStore, type RunStore } from '../store';
+import { openStore, StoreError, type RunStore } from '../store';
 import { TrainingHost } from '../training/host';
 import { AppError } from './app-error';
 import { type DecodeHost, DecodeService } from './decode-service';
-import { createDispatcher, type Dispatch } from './dispatcher';
+import { createDispatcher, type Dispatch, type HandlerTable } from './dispatcher';
 import { EventBus } from './event-bus';
 import { RunService, type TrainingHostLike } from './run-service';
 
@@ -28,6 +29,11 @@ export interface CoreOptions {
   host?: TrainingHostLike & DecodeHost;
   /** The shell's open dialog (the desktop app's), for `app:choosePaths`. */
   choosePaths?: PathChooser;
+  /**
+   * Open the database for reading only (CLI commands that only read): it is
+   * never moved aside, upgraded or marked, and a missing one reads as empty.
+   */
+  readonly?: boolean;
 }
 
 /** The app's services behind one dispatch function and one event bus, shared by every shell. */
@@ -39,6 +45,12 @@ export interface Core {
   runs: RunService;
   /** What happened at start-up that the user must hear about. */
   notices: Notice[];
+  /**
+   * Why the database was not opened (a newer version wrote it; or, read-only,
+   * its older schema would need an upgrade), or null. When set, every command but `app:*` answers this error, the
+   * notices say it, and `store` and `runs` throw it.
+   */
+  unavailable: ApiError | null;
   close(): Promise<void>;
 }
 
@@ -55,16 +67,65 @@ function ensureWritableFolder(dir: string): void {
   }
 }
 
+/**
+ * A core without a database: `app:info` (with the error among its notices)
+ * still answers, so the desktop and browser UIs can show why; every other
+ * command fails with the same coded error instead of crashing.
+ */
+function unavailableCore(options: CoreOptions, version: string, problem: ApiError): Core {
+  const refuse = (): never => {
+    throw new AppError(problem.code, problem.message);
+  };
+  const notices: Notice[] = [{ level: 'error', message: problem.message }];
+  const app = appHandlers({
+    version,
+    dataDir: options.dataDir,
+    shell: options.shell,
+    notices,
+    choosePaths: options.choosePaths,
+  });
+  const refused = Object.fromEntries(commandNames.map((name) => [name, refuse])) as Record<
+    CommandName,
+    typeof refuse
+  >;
+  const handlers: HandlerTable = { ...refused, ...app };
+  return {
+    dispatch: createDispatcher({ handlers, logError: options.logError }),
+    events: new EventBus(),
+    dataDir: options.dataDir,
+    get store(): RunStore {
+      return refuse();
+    },
+    get runs(): RunService {
+      return refuse();
+    },
+    notices,
+    unavailable: problem,
+    close: () => Promise.resolve(),
+  };
+}
+
 /** Builds the core: the store, the training host and one handler table over them, whatever the shell. */
 export function createCore(options: CoreOptions): Core {
   const { dataDir, shell } = options;
   const logError = options.logError ?? ((message: string, error: unknown) => console.error(message, error));
   ensureWritableFolder(dataDir);
   const version = options.version ?? appVersion();
-  const store = openStore({
-    path: options.dbPath ?? process.env.VAE_STUDIO_DB ?? path.join(dataDir, databaseFileName),
-    appVersion: version,
-  });
+  let store: RunStore;
+  try {
+    store = openStore({
+      path: options.dbPath ?? process.env.VAE_STUDIO_DB ?? path.join(dataDir, databaseFileName),
+      appVersion: version,
+      ...(options.readonly ? { readonly: true } : {}),
+    });
+  } catch (error) {
+    // A file this build must not change (a newer version's) is left alone and nothing is opened;
+    // other failures stop start-up as before.
+    if (error instanceof StoreError && error.code === 'unavailable') {
+      return unavailableCore({ ...options, logError }, version, { code: error.code, message: error.message });
+    }
+    throw error;
+  }
   const events = new EventBus();
   const notices = [...store.notices];
   const host = options.host ?? new TrainingHost();
@@ -86,6 +147,7 @@ export function createCore(options: CoreOptions): Core {
     store,
     runs,
     notices,
+    unavailable: null,
     close: () =>
       (closed ??= (async () => {
         await runs.close();

@@ -1,9 +1,9 @@
 import type { CommandArg, DatasetInfo } from '../../shared/contract';
 import type { BackendChoice, Hyperparams } from '../../shared/hyperparams';
 import type { RunSummary } from '../../shared/run';
+import { isActive, isResumable } from '../../shared/run-status';
 import { listDatasets } from '../datasets';
 import type { RunStore } from '../store';
-import type { BatchMetricsRow } from '../store/types';
 import { decoderWeightNames, modelSpecFor, planModel, ModelSpecError } from '../training/model-spec';
 import type { RunEnd, RunEpoch, RunStarted, TrainingHost, TrainingJob } from '../training/host';
 import type { BatchLoss } from '../training/protocol';
@@ -100,10 +100,10 @@ export class RunService {
   /** Queues a stopped, interrupted or failed run to continue from its last checkpoint. */
   async resume(runId: string): Promise<RunSummary> {
     const run = this.store.getRunSummary(runId);
-    if (run.status === 'queued' || run.status === 'running') {
+    if (isActive(run.status)) {
       throw new AppError('conflict', `Run "${run.name}" is already ${run.status}.`);
     }
-    if (run.status === 'completed') {
+    if (!isResumable(run.status)) {
       throw new AppError(
         'conflict',
         `Run "${run.name}" has completed all its epochs; start a new run to train longer.`,
@@ -194,7 +194,7 @@ export class RunService {
         hyperparams: run.hyperparams,
         backend,
         dataset: { name: run.hyperparams.dataset, dataDir: this.dataDir },
-        checkpoint: (checkpoint as TrainingJob['checkpoint']) ?? null,
+        checkpoint,
         startEpoch: checkpoint ? checkpoint.epoch + 1 : 1,
       };
     } catch (error) {
@@ -225,14 +225,7 @@ export class RunService {
   private recordBatches(runId: string, batches: readonly BatchLoss[]): void {
     if (this.storeFailure?.runId === runId) return;
     try {
-      const rows: BatchMetricsRow[] = batches.map((b) => ({
-        step: b.step,
-        epoch: b.epoch,
-        loss: b.loss,
-        recon: b.recon,
-        kl: b.kl,
-      }));
-      this.store.appendBatchMetrics(runId, rows);
+      this.store.appendBatchMetrics(runId, batches);
     } catch (error) {
       this.failStorage(runId, error);
     }

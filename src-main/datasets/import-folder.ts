@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { extname, join } from 'node:path';
 import sharp from 'sharp';
 import { DatasetError, toDatasetError } from './errors';
+import { formatBytes, MAX_DATASET_BYTES, MAX_IMAGE_SIDE, MAX_INPUT_PIXELS } from './limits';
 import { shuffledIndices } from './random';
 import { assertNameFree, saveDataset } from './store';
 import type { DatasetImportResult } from './store';
@@ -13,7 +14,7 @@ export interface ImportFolderArgs {
   name: string;
   /** A folder with one subfolder per label, each holding PNG or JPEG images. */
   path: string;
-  /** Every image is resized to `size × size` (4–256). */
+  /** Every image is resized to `size × size` (4–{@link MAX_IMAGE_SIDE}). */
   size: number;
   /** 1 for greyscale, 3 for RGB. */
   channels: 1 | 3;
@@ -29,8 +30,6 @@ export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg'] as const;
 export const TEST_FRACTION = 1 / 6;
 const MAX_LABELS = 256;
 const MAX_SKIPPED_NAMES = 5;
-// Above this the set would not fit in one typed array on every platform Node runs on.
-const MAX_BYTES = 2 ** 31 - 1;
 
 interface ListedFile {
   label: number;
@@ -47,7 +46,9 @@ function isImageFile(name: string): boolean {
   );
 }
 
-async function listEntries(root: string): Promise<{ labels: string[]; files: ListedFile[] }> {
+async function listEntries(
+  root: string,
+): Promise<{ labels: string[]; files: ListedFile[]; others: string[] }> {
   let top;
   try {
     top = await readdir(root, { withFileTypes: true });
@@ -60,13 +61,17 @@ async function listEntries(root: string): Promise<{ labels: string[]; files: Lis
     .sort(collator.compare);
   const labels: string[] = [];
   const files: ListedFile[] = [];
+  // Files of a label that are not PNG or JPEG: left out, but said, so none vanishes without a word.
+  const others: string[] = [];
   for (const dir of labelDirs) {
     let names: string[];
     try {
-      names = (await readdir(join(root, dir), { withFileTypes: true }))
-        .filter((e) => (e.isFile() || e.isSymbolicLink()) && isImageFile(e.name))
+      const entries = (await readdir(join(root, dir), { withFileTypes: true }))
+        .filter((e) => (e.isFile() || e.isSymbolicLink()) && !e.name.startsWith('.'))
         .map((e) => e.name)
         .sort(collator.compare);
+      names = entries.filter(isImageFile);
+      for (const n of entries) if (!isImageFile(n)) others.push(`${dir}/${n}`);
     } catch (error) {
       throw toDatasetError(error, `read the folder ${join(root, dir)}`);
     }
@@ -90,14 +95,29 @@ async function listEntries(root: string): Promise<{ labels: string[]; files: Lis
       `${root} has ${labels.length} label subfolders but at most ${MAX_LABELS} are supported; merge or remove some.`,
     );
   }
-  return { labels, files };
+  return { labels, files, others };
 }
 
-/** Decodes one image file to `size × size × channels` bytes; rejects for unreadable or corrupt files. */
+/** A file left out for a reason worth saying (not merely unreadable). */
+class SkipReason extends Error {}
+
+/**
+ * Decodes one image file to `size × size × channels` bytes; rejects for
+ * unreadable or corrupt files, and with a {@link SkipReason} for an image
+ * too large to decode, found from its header before any pixel is allocated.
+ */
 async function decodeImage(args: { file: string; size: number; channels: 1 | 3 }): Promise<Buffer> {
+  // A few bytes of PNG can declare a huge canvas: read the header before decoding.
+  const { width = 0, height = 0 } = await sharp(args.file).metadata();
+  if (width * height > MAX_INPUT_PIXELS) {
+    throw new SkipReason(
+      `${width}×${height} pixels, more than the ${MAX_INPUT_PIXELS / 1e6}-megapixel limit`,
+    );
+  }
   // rotate() applies EXIF orientation (phone photos); flatten() puts transparent
-  // pixels on black, like the background of MNIST-style sets.
-  let pipeline = sharp(args.file)
+  // pixels on black, like the background of MNIST-style sets. The pixel limit
+  // again here, in case the file changed since its header was read.
+  let pipeline = sharp(args.file, { limitInputPixels: MAX_INPUT_PIXELS })
     .rotate()
     .flatten({ background: '#000000' })
     .resize(args.size, args.size, { fit: 'fill' });
@@ -111,21 +131,23 @@ async function decodeImage(args: { file: string; size: number; channels: 1 | 3 }
 
 /**
  * Imports a folder of images: each subfolder is a label (sorted by name, numbers
- * in numeric order), each PNG or JPEG in it an example. Images of any size or
- * mode (greyscale, RGB, with alpha, 16-bit) are accepted: all are stretched to
- * `size × size` and converted to greyscale or RGB. A seeded 1/6 of the
- * readable images (at least one) becomes the test split. Files that cannot be
- * decoded are skipped and reported, not fatal.
+ * in numeric order), each PNG or JPEG in it an example. Images of any size up
+ * to {@link MAX_INPUT_PIXELS} pixels and any mode (greyscale, RGB, with alpha,
+ * 16-bit) are accepted: all are stretched to `size × size` and converted to
+ * greyscale or RGB. A seeded 1/6 of the readable images (at least one) becomes
+ * the test split. Files that cannot be decoded, are larger than that, or are
+ * not PNG or JPEG files are skipped and reported (with the reason when it is
+ * not plain unreadability), not fatal; hidden files are ignored.
  *
  * @throws {DatasetError} `invalid_input` for a folder without usable images,
  *   `not_found` for a missing folder, `conflict` for a name in use, `io_error` when writing fails.
  */
 export async function importFolder(args: ImportFolderArgs): Promise<DatasetImportResult> {
   const { size, channels } = args;
-  if (!Number.isInteger(size) || size < 4 || size > 256) {
+  if (!Number.isInteger(size) || size < 4 || size > MAX_IMAGE_SIDE) {
     throw new DatasetError(
       'invalid_input',
-      `The image size must be a whole number from 4 to 256, not ${size}; choose another size.`,
+      `The image size must be a whole number from 4 to ${MAX_IMAGE_SIDE}, not ${size}; choose another size.`,
     );
   }
   if (channels !== 1 && channels !== 3) {
@@ -135,18 +157,19 @@ export async function importFolder(args: ImportFolderArgs): Promise<DatasetImpor
     );
   }
   await assertNameFree(args.dataDir, args.name);
-  const { labels, files } = await listEntries(args.path);
+  const { labels, files, others } = await listEntries(args.path);
   const total = files.length;
   const pixels = size * size * channels;
-  if (total * pixels > MAX_BYTES) {
+  if (total * pixels > MAX_DATASET_BYTES) {
     throw new DatasetError(
       'invalid_input',
-      `${total} images of ${size}×${size}×${channels} would take more than 2 GB; choose a smaller size or fewer images.`,
+      `${total} images of ${size}×${size}×${channels} would take more than ${formatBytes(MAX_DATASET_BYTES)}; choose a smaller size or fewer images.`,
     );
   }
 
   const all = new Uint8Array(total * pixels);
   const decoded = new Uint8Array(total);
+  const reasons = new Map<number, string>();
   let skipped = 0;
   let next = 0;
   let done = 0;
@@ -160,7 +183,8 @@ export async function importFolder(args: ImportFolderArgs): Promise<DatasetImpor
         try {
           all.set(await decodeImage({ file: file.absolute, size, channels }), i * pixels);
           decoded[i] = 1;
-        } catch {
+        } catch (error) {
+          if (error instanceof SkipReason) reasons.set(i, error.message);
           skipped++;
         }
         done++;
@@ -184,14 +208,20 @@ export async function importFolder(args: ImportFolderArgs): Promise<DatasetImpor
       if (keptFiles.length !== i) all.copyWithin(keptFiles.length * pixels, i * pixels, (i + 1) * pixels);
       keptFiles.push(file);
     } else if (skippedFiles.length < MAX_SKIPPED_NAMES) {
-      skippedFiles.push(file.relative);
+      const reason = reasons.get(i);
+      skippedFiles.push(reason === undefined ? file.relative : `${file.relative} (${reason})`);
     }
   });
   const kept = keptFiles.length;
+  const unreadable = skippedFiles.slice(0, 3);
+  for (const other of others) {
+    if (skippedFiles.length < MAX_SKIPPED_NAMES) skippedFiles.push(`${other} (not a PNG or JPEG file)`);
+  }
+  skipped += others.length;
   if (kept === 0) {
     throw new DatasetError(
       'invalid_input',
-      `None of the ${total} images in ${args.path} could be read (e.g. ${skippedFiles.slice(0, 3).join(', ')}); check that they are valid PNG or JPEG files.`,
+      `None of the ${total} images in ${args.path} could be read (e.g. ${unreadable.join(', ')}); check that they are valid PNG or JPEG files.`,
     );
   }
   if (kept < 2) {

@@ -1,5 +1,5 @@
 import { csvLine as line } from '../../shared/csv';
-import type { BatchMetricsRow } from '../store';
+import type { BatchLoss } from '../store';
 
 export { metricsCsv } from '../../shared/csv';
 
@@ -14,7 +14,7 @@ function float32(value: number): number {
 }
 
 /** One row per training batch (every stored step, not thinned). */
-export function batchesCsv(rows: readonly BatchMetricsRow[]): string {
+export function batchesCsv(rows: readonly BatchLoss[]): string {
   const out = ['step,epoch,loss,recon,kl'];
   for (const r of rows) out.push(line([r.step, r.epoch, r.loss, r.recon, r.kl]));
   return out.join('\n') + '\n';

@@ -1,18 +1,23 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import type { Snapshot } from '../../shared/run';
-import { StoreError, type Checkpoint, type NamedTensor, type RunStore } from '../store';
+import { StoreError, type NamedArray, type RunStore } from '../store';
 import { modelSpecFor, planModel, type ModelPlan } from '../training/model-spec';
 import { batchesCsv, latentCsv, metricsCsv } from './csv';
 import { encodePng, scaleNearest, tileImages } from './images';
+import { writeReportFolder } from './report-folder';
 import { decoderModelFiles, encoderModelFiles, weightsFileName, type ModelFiles } from './tfjs-model';
 
 /** Arguments of {@link exportReport}. */
 export interface ExportReportArgs {
   store: RunStore;
   runId: string;
-  /** The report folder; created when missing, files in it are overwritten. */
+  /** The report folder, absolute; created when missing. */
   dir: string;
+  /**
+   * Write into a folder that is not empty, replacing report files of the same
+   * names; without it such a folder is refused. Links are refused either way.
+   */
+  overwrite?: boolean;
   /** The epoch of the figures and the model; the latest snapshot when omitted. */
   epoch?: number;
   /** Nearest-neighbour upscaling of the PNG figures; 2 by default. */
@@ -81,20 +86,6 @@ function prior(s: Snapshot) {
   });
 }
 
-function fsReason(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | null)?.code;
-  const reasons: Record<string, string> = {
-    EACCES: 'permission denied',
-    EPERM: 'operation not permitted',
-    EROFS: 'the file system is read-only',
-    ENOSPC: 'the disk is full',
-    ENOTDIR: 'a part of the path is a file, not a folder',
-    EEXIST: 'a file is in the way',
-    EISDIR: 'a folder is in the way of a file',
-  };
-  return code ? `${reasons[code] ?? 'the file system refused'} (${code})` : String(error);
-}
-
 /**
  * Writes a run's report folder: `gallery.png` (3 rows: originals,
  * generator(z_mu), sampled), `manifold.png`, `prior.png`, `metrics.csv`,
@@ -102,11 +93,20 @@ function fsReason(error: unknown): string {
  * the model in TensorFlow.js layers format under `model/decoder/` (and
  * `model/encoder/` when the run's checkpoint is of that epoch).
  *
- * Fails with `not_found` for an unknown run or epoch and `io_error` naming the
+ * The folder is written all or nothing and never through a symbolic link
+ * (see {@link writeReportFolder}). Fails with `not_found` for an unknown run
+ * or epoch, `conflict` for a folder that is not empty without `overwrite`,
+ * `invalid_input` for a link or a file in the way, and `io_error` naming the
  * folder when it cannot be written.
  */
 export async function exportReport(args: ExportReportArgs): Promise<ExportReportResult> {
   const { store, runId } = args;
+  if (!isAbsolute(args.dir) || args.dir.includes('\0')) {
+    throw new StoreError(
+      'invalid_input',
+      `The report folder must be an absolute path without NUL characters, not "${args.dir.replace(/\0/g, '\\0')}".`,
+    );
+  }
   const dir = resolve(args.dir);
   const scale = args.scale ?? 2;
   const run = store.getRun(runId);
@@ -114,77 +114,54 @@ export async function exportReport(args: ExportReportArgs): Promise<ExportReport
   const epoch = snapshot.epoch;
   const skipped: string[] = [];
 
-  const files: string[] = [];
-  const write = async (name: string, content: string | Uint8Array) => {
+  // Everything that can fail on input (unknown run or epoch) fails before the folder is touched.
+  const files = await writeReportFolder({ dir, overwrite: args.overwrite ?? false }, async (write) => {
+    await write('gallery.png', await encodePng(scaleNearest(gallery(snapshot), scale)));
+    await write('manifold.png', await encodePng(scaleNearest(manifold(snapshot), scale)));
+    await write('prior.png', await encodePng(scaleNearest(prior(snapshot), scale)));
+    await write('metrics.csv', metricsCsv(run.epochs));
+    await write('batches.csv', batchesCsv(store.getBatchMetrics(runId)));
+    let labelNames: string[] | undefined;
     try {
-      await mkdir(join(dir, name, '..'), { recursive: true });
-      await writeFile(join(dir, name), content);
+      labelNames = store.getDataset(run.hyperparams.dataset).labels;
     } catch (error) {
-      throw new StoreError(
-        'io_error',
-        `Could not write the report into the folder ${dir}: ${fsReason(error)}.`,
-        {
-          cause: error,
-        },
-      );
+      // The bundled MNIST has no dataset row; its labels are the digits themselves.
+      if (!(error instanceof StoreError && error.code === 'not_found')) throw error;
     }
-    files.push(name);
-  };
+    await write('latent.csv', latentCsv({ ...snapshot.latent, labelNames }));
 
-  // Folder first: an unwritable destination fails before any image is encoded.
-  try {
-    await mkdir(dir, { recursive: true });
-  } catch (error) {
-    throw new StoreError('io_error', `Could not create the report folder ${dir}: ${fsReason(error)}.`, {
-      cause: error,
-    });
-  }
+    const model = await modelFiles({ store, runId, epoch, snapshot, run, skipped });
+    const modelEntries: Record<string, string> = {};
+    for (const [part, content] of Object.entries(model)) {
+      await write(`model/${part}/model.json`, content.modelJson);
+      await write(`model/${part}/${weightsFileName}`, content.weights);
+      modelEntries[part] = `model/${part}/model.json`;
+    }
 
-  await write('gallery.png', await encodePng(scaleNearest(gallery(snapshot), scale)));
-  await write('manifold.png', await encodePng(scaleNearest(manifold(snapshot), scale)));
-  await write('prior.png', await encodePng(scaleNearest(prior(snapshot), scale)));
-  await write('metrics.csv', metricsCsv(run.epochs));
-  await write('batches.csv', batchesCsv(store.getBatchMetrics(runId)));
-  let labelNames: string[] | undefined;
-  try {
-    labelNames = store.getDataset(run.hyperparams.dataset).labels;
-  } catch (error) {
-    // The bundled MNIST has no dataset row; its labels are the digits themselves.
-    if (!(error instanceof StoreError && error.code === 'not_found')) throw error;
-  }
-  await write('latent.csv', latentCsv({ ...snapshot.latent, labelNames }));
-
-  const model = await modelFiles({ store, runId, epoch, snapshot, run, skipped });
-  const modelEntries: Record<string, string> = {};
-  for (const [part, content] of Object.entries(model)) {
-    await write(`model/${part}/model.json`, content.modelJson);
-    await write(`model/${part}/${weightsFileName}`, content.weights);
-    modelEntries[part] = `model/${part}/model.json`;
-  }
-
-  await write(
-    'hyperparams.json',
-    JSON.stringify(
-      {
-        run: store.getRunSummary(runId),
-        hyperparams: run.hyperparams,
-        exportedEpoch: epoch,
-        exportedAt: new Date().toISOString(),
-        metricsAtEpoch: run.epochs.find((e) => e.epoch === epoch) ?? null,
-        imageShape: snapshot.imageShape,
-        model: {
-          format: 'TensorFlow.js layers model (tf.loadLayersModel)',
-          ...modelEntries,
-          decoderInput: `[batch, ${snapshot.latent.latentDim}] latent points`,
-          decoderOutput: `[batch, ${snapshot.imageShape.height * snapshot.imageShape.width * snapshot.imageShape.channels}] pixel probabilities in [0, 1], row-major height × width × channels`,
-          encoderOutputs: '[z_mu, z_log_var], each [batch, latentDim]; input: flat pixels in [0, 1]',
+    await write(
+      'hyperparams.json',
+      JSON.stringify(
+        {
+          run: store.getRunSummary(runId),
+          hyperparams: run.hyperparams,
+          exportedEpoch: epoch,
+          exportedAt: new Date().toISOString(),
+          metricsAtEpoch: run.epochs.find((e) => e.epoch === epoch) ?? null,
+          imageShape: snapshot.imageShape,
+          model: {
+            format: 'TensorFlow.js layers model (tf.loadLayersModel)',
+            ...modelEntries,
+            decoderInput: `[batch, ${snapshot.latent.latentDim}] latent points`,
+            decoderOutput: `[batch, ${snapshot.imageShape.height * snapshot.imageShape.width * snapshot.imageShape.channels}] pixel probabilities in [0, 1], row-major height × width × channels`,
+            encoderOutputs: '[z_mu, z_log_var], each [batch, latentDim]; input: flat pixels in [0, 1]',
+          },
+          skipped,
         },
-        skipped,
-      },
-      null,
-      2,
-    ) + '\n',
-  );
+        null,
+        2,
+      ) + '\n',
+    );
+  });
   return { dir, files, epoch, skipped };
 }
 
@@ -205,16 +182,16 @@ async function modelFiles(args: {
     skipped.push(`model: ${(error as Error).message}`);
     return {};
   }
-  const checkpoint = store.getCheckpoint<Checkpoint>(runId);
+  const checkpoint = store.getCheckpoint(runId);
   const checkpointWeights = checkpoint?.epoch === epoch ? checkpoint.weights : null;
-  let decoderWeights: NamedTensor[] | null = checkpointWeights;
+  let decoderWeights: NamedArray[] | null = checkpointWeights;
   try {
     decoderWeights = store.getDecoderWeights(runId, epoch).weights;
   } catch (error) {
     if (!(error instanceof StoreError && error.code === 'not_found')) throw error;
   }
   const out: Partial<Record<'decoder' | 'encoder', ModelFiles>> = {};
-  const attempt = async (part: 'decoder' | 'encoder', weights: NamedTensor[] | null) => {
+  const attempt = async (part: 'decoder' | 'encoder', weights: NamedArray[] | null) => {
     if (!weights) {
       skipped.push(
         part === 'decoder'

@@ -1,7 +1,7 @@
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type * as TfLayers from '@tensorflow/tfjs-layers';
 import { isLayer, type ModelPlan, type Step } from '../training/model-spec';
-import type { NamedTensor } from '../store';
+import type { NamedArray } from '../store';
 
 /**
  * The engine's model (plain named weights, laid out by the plan in
@@ -59,7 +59,7 @@ export function layerName(planName: string): string {
   return planName.replace(/\//g, '_');
 }
 
-function weightOf(weights: ReadonlyMap<string, NamedTensor>, name: string, shape: number[]): NamedTensor {
+function weightOf(weights: ReadonlyMap<string, NamedArray>, name: string, shape: number[]): NamedArray {
   const w = weights.get(name);
   if (!w) throw new RangeError(`The stored weights have no "${name}".`);
   if (w.shape.join('x') !== shape.join('x')) {
@@ -126,7 +126,7 @@ function applySteps(args: {
 function fill(args: {
   tf: Tf;
   built: { layer: TfLayers.layers.Layer; planName: string }[];
-  weights: ReadonlyMap<string, NamedTensor>;
+  weights: ReadonlyMap<string, NamedArray>;
 }): void {
   for (const { layer, planName } of args.built) {
     const values = layer.getWeights().map((current, i) => {
@@ -170,7 +170,7 @@ async function serialise(args: { tf: Tf; model: TfLayers.LayersModel }): Promise
 export interface ModelFilesArgs {
   plan: ModelPlan;
   /** Named as in the plan (`dec/dense0/kernel`, …); extra weights are ignored. */
-  weights: readonly NamedTensor[];
+  weights: readonly NamedArray[];
 }
 
 async function build(args: ModelFilesArgs & { part: 'decoder' | 'encoder' }): Promise<ModelFiles> {

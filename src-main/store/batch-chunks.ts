@@ -1,5 +1,5 @@
 import { blobToFloat32, blobToInt32, toBlob } from './blobs';
-import type { BatchMetricsRow } from './types';
+import type { BatchLoss } from './types';
 
 /**
  * Batch metrics are stored in chunks: one row per flushed run of consecutive
@@ -41,8 +41,8 @@ export interface BatchSeries {
 }
 
 /** Splits rows into one chunk per epoch (in arrival order) and encodes each. */
-export function encodeChunks(rows: readonly BatchMetricsRow[]): EncodedChunk[] {
-  const groups: BatchMetricsRow[][] = [];
+export function encodeChunks(rows: readonly BatchLoss[]): EncodedChunk[] {
+  const groups: BatchLoss[][] = [];
   for (const row of rows) {
     const last = groups[groups.length - 1];
     if (last && last[0]!.epoch === row.epoch) last.push(row);

@@ -1,7 +1,10 @@
 import type { ErrorCode } from '../../shared/result';
 
 /** The error codes the storage layer (run store and report export) fails with. */
-export type StoreErrorCode = Extract<ErrorCode, 'not_found' | 'io_error' | 'invalid_input' | 'conflict'>;
+export type StoreErrorCode = Extract<
+  ErrorCode,
+  'not_found' | 'io_error' | 'invalid_input' | 'conflict' | 'unavailable'
+>;
 
 /**
  * A failure of the storage layer with a stable {@link ErrorCode} and a sentence
@@ -34,6 +37,19 @@ const sqliteReasons: Record<string, { code: StoreErrorCode; reason: string }> = 
   },
   SQLITE_LOCKED: { code: 'conflict', reason: 'the database is locked' },
   SQLITE_CONSTRAINT: { code: 'conflict', reason: 'the change conflicts with data already stored' },
+};
+
+/**
+ * Extended codes whose primary code's reason would mislead. SHMSIZE is what a
+ * full disk looks like when a connection opens a WAL database: the -shm index
+ * is rebuilt by the first connection and must grow into free blocks.
+ */
+const sqliteExtendedReasons: Record<string, { code: StoreErrorCode; reason: string }> = {
+  SQLITE_IOERR_SHMSIZE: {
+    code: 'io_error',
+    reason:
+      "the disk is full (or a file-size limit was reached), so the database's shared-memory index cannot grow; free some space and try again",
+  },
 };
 
 const fsReasons: Record<string, string> = {
@@ -74,10 +90,11 @@ export function toStoreError(error: unknown, what: string): unknown {
   if (error instanceof StoreError) return error;
   const primary = sqlitePrimaryCode(error);
   if (primary !== null) {
-    const known = sqliteReasons[primary] ?? {
-      code: 'io_error' as const,
-      reason: 'the database reported an error',
-    };
+    const known = sqliteExtendedReasons[stringCode(error) ?? ''] ??
+      sqliteReasons[primary] ?? {
+        code: 'io_error' as const,
+        reason: 'the database reported an error',
+      };
     const detail = error instanceof Error ? error.message : String(error);
     return new StoreError(
       known.code,

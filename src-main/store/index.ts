@@ -6,9 +6,10 @@ export { openStore } from './open-store';
 export { RunStore, maxBatchPoints } from './run-store';
 export { StoreError, type StoreErrorCode } from './errors';
 export { latestVersion } from './migrations';
-export type { Checkpoint, NamedTensor } from './tensor-codec';
 export type {
-  BatchMetricsRow,
+  BatchLoss,
+  Checkpoint,
+  NamedArray,
   CreateRunInput,
   DecoderWeights,
   ListRunsQuery,

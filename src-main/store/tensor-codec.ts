@@ -1,3 +1,5 @@
+import type { Checkpoint, NamedArray } from '../training/checkpoint';
+import type { ModelSpec } from '../training/model-spec';
 import { blobToFloat32, toBlob } from './blobs';
 
 /**
@@ -18,29 +20,10 @@ import { blobToFloat32, toBlob } from './blobs';
  * hex dump; the numbers are raw float32 because they are megabytes.
  */
 
-/** One tensor as plain data: its name, shape and values (row-major). */
-export interface NamedTensor {
-  name: string;
-  shape: number[];
-  data: Float32Array;
-}
-
-/**
- * A full training checkpoint, as the engine hands it over after an epoch. Any
- * further properties (the engine's `format` and model `spec`) must be plain
- * JSON data; they are stored in the header and come back unchanged.
- */
-export interface Checkpoint {
-  /** The epoch after which it was taken (1-based). */
-  epoch: number;
-  weights: NamedTensor[];
-  optimizer: NamedTensor[];
-}
-
 /** Named groups of tensors tagged with an epoch: what one blob holds. */
 export interface TensorBundle<G extends string = string> {
   epoch: number;
-  groups: Record<G, NamedTensor[]>;
+  groups: Record<G, NamedArray[]>;
   /** Plain JSON data stored alongside (e.g. the model spec). */
   meta?: Record<string, unknown>;
 }
@@ -56,7 +39,7 @@ function elementCount(shape: number[]): number {
   return shape.reduce((n, d) => n * d, 1);
 }
 
-function checkTensor(tensor: NamedTensor, group: string): void {
+function checkTensor(tensor: NamedArray, group: string): void {
   const { name, shape, data } = tensor;
   if (typeof name !== 'string' || name.length === 0) {
     throw new RangeError(`A tensor in "${group}" has no name.`);
@@ -143,7 +126,7 @@ export function decodeTensorBundle(bytes: Uint8Array): TensorBundle {
   }
   if (!isHeader(header)) throw new RangeError('The tensor blob has an invalid header.');
   let offset = Math.ceil((12 + headerLength) / 4) * 4;
-  const groups: Record<string, NamedTensor[]> = {};
+  const groups: Record<string, NamedArray[]> = {};
   for (const [group, entries] of Object.entries(header.groups)) {
     groups[group] = entries.map(({ name, shape }) => {
       const byteLength = elementCount(shape) * 4;
@@ -158,25 +141,36 @@ export function decodeTensorBundle(bytes: Uint8Array): TensorBundle {
   return header.meta ? { epoch: header.epoch, groups, meta: header.meta } : { epoch: header.epoch, groups };
 }
 
-/** Encodes a {@link Checkpoint}, its extra properties included. */
+/** Encodes the worker's {@link Checkpoint}: its tensors as data, its format and model spec in the header. */
 export function encodeCheckpoint(checkpoint: Checkpoint): Buffer {
-  const { epoch, weights, optimizer, ...meta } = checkpoint as Checkpoint & Record<string, unknown>;
-  return encodeTensorBundle({ epoch, groups: { weights, optimizer }, meta });
+  const { epoch, weights, optimizer, format, spec } = checkpoint;
+  return encodeTensorBundle({ epoch, groups: { weights, optimizer }, meta: { format, spec } });
 }
 
-/** Decodes a {@link Checkpoint} with its extra properties; a missing group decodes as empty. */
-export function decodeCheckpoint(bytes: Uint8Array): Checkpoint & Record<string, unknown> {
+/** Decodes what {@link encodeCheckpoint} wrote; throws RangeError on a damaged blob or one of another format. */
+export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   const { epoch, groups, meta } = decodeTensorBundle(bytes);
-  return { ...meta, epoch, weights: groups['weights'] ?? [], optimizer: groups['optimizer'] ?? [] };
+  const spec = meta?.['spec'];
+  if (meta?.['format'] !== 1 || typeof spec !== 'object' || spec === null) {
+    throw new RangeError('The checkpoint blob is not of format 1 with a model spec.');
+  }
+  return {
+    format: 1,
+    epoch,
+    // Written by encodeCheckpoint from the worker's spec; training compares it with the run's own before use.
+    spec: spec as ModelSpec,
+    weights: groups['weights'] ?? [],
+    optimizer: groups['optimizer'] ?? [],
+  };
 }
 
 /** Encodes a list of tensors taken at an epoch (e.g. the decoder's weights). */
-export function encodeTensors(epoch: number, tensors: NamedTensor[]): Buffer {
+export function encodeTensors(epoch: number, tensors: NamedArray[]): Buffer {
   return encodeTensorBundle({ epoch, groups: { weights: tensors } });
 }
 
 /** Decodes what {@link encodeTensors} wrote. */
-export function decodeTensors(bytes: Uint8Array): { epoch: number; tensors: NamedTensor[] } {
+export function decodeTensors(bytes: Uint8Array): { epoch: number; tensors: NamedArray[] } {
   const { epoch, groups } = decodeTensorBundle(bytes);
   return { epoch, tensors: groups['weights'] ?? [] };
 }

@@ -1,33 +1,28 @@
 import type Database from 'better-sqlite3';
 import type { CommandArg } from '../../shared/contract';
 import type { BackendName, Hyperparams } from '../../shared/hyperparams';
+import type { ActiveStatus } from '../../shared/run-status';
 import type { EpochMetrics, RunStatus, Snapshot } from '../../shared/run';
-import type { Checkpoint, NamedTensor } from './tensor-codec';
+import type { Checkpoint, NamedArray } from '../training/checkpoint';
+import type { BatchLoss } from '../training/protocol';
 
-/** One training batch's losses. Buffered by the store and written in batches. */
-export interface BatchMetricsRow {
-  /** 1-based step over the whole run (epoch e, step s of S → (e − 1)·S + s). */
-  step: number;
-  /** 1-based epoch the step belongs to. */
-  epoch: number;
-  loss: number;
-  recon: number;
-  kl: number;
-}
+// The worker's types, stored as they come: one type per concept across the worker/store boundary.
+export type { BatchLoss, Checkpoint, NamedArray };
 
 /** Argument of {@link RunStore.createRun}. */
 export interface CreateRunInput {
-  /** Validated again by the store; an invalid object fails with `invalid_input`. */
+  /** Validated at the API boundary (shared/schemas.ts); stored as given. */
   hyperparams: Hyperparams;
   /** Hash of the dataset's content, so a run can be matched to the exact data it saw. */
   datasetHash: string;
-  /** Defaults to "<dataset> <arch> z<latentDim> #<n>". */
+  /** Trimmed by the `runs:start` schema; defaults to "<dataset> <arch> z<latentDim> #<n>". */
   name?: string;
   /** Defaults to `queued`. */
-  status?: Extract<RunStatus, 'queued' | 'running'>;
+  status?: ActiveStatus;
   backend?: BackendName | null;
   device?: string | null;
   notes?: string;
+  /** Duplicates are dropped. */
   tags?: string[];
 }
 
@@ -51,19 +46,19 @@ export interface RecordEpochInput {
   /** Replaces the run's previous checkpoint; must carry the same epoch as `metrics`. */
   checkpoint?: Checkpoint;
   /** The decoder's weights after this epoch, kept for every epoch. */
-  decoderWeights?: NamedTensor[];
+  decoderWeights?: NamedArray[];
 }
 
 /** Argument of {@link RunStore.listRuns} — the `runs:list` command's argument. */
 export type ListRunsQuery = CommandArg<'runs:list'>;
 
-/** Argument of {@link RunStore.updateRun} — the `runs:update` command's argument. */
+/** Argument of {@link RunStore.updateRun} — the `runs:update` command's argument, as its schema left it (trimmed, lengths checked). */
 export type UpdateRunInput = CommandArg<'runs:update'>;
 
 /** Decoder weights of one epoch. */
 export interface DecoderWeights {
   epoch: number;
-  weights: NamedTensor[];
+  weights: NamedArray[];
 }
 
 /** Options of {@link openStore}. */
@@ -78,6 +73,14 @@ export interface OpenStoreOptions {
   batchFlushRows?: number;
   /** The clock (tests pin it). */
   now?: () => Date;
+  /**
+   * For commands that only read (`runs list`, `runs show`…): the file is
+   * opened read-only and never moved aside, no run is marked interrupted,
+   * a missing file reads as an empty store without being created, and a
+   * schema older than this build's is not upgraded (opening fails with
+   * `unavailable`: an older app sharing the file would then refuse it).
+   */
+  readonly?: boolean;
   /**
    * Runs on the connection after the store's own pragmas and before any
    * migration. Tests use it to impose faults (`max_page_count`, `query_only`).

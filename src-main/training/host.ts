@@ -8,6 +8,7 @@ import {
   type BatchLoss,
   type DecodeRequest,
   type DecodedImages,
+  type FinishedStatus,
   type HostMessage,
   type TrainingJob,
   type WireError,
@@ -49,7 +50,7 @@ export interface RunEpoch {
 /** How a run ended. Exactly one per accepted {@link TrainingHost.start}. */
 export interface RunEnd {
   runId: string;
-  status: 'completed' | 'stopped' | 'diverged' | 'failed';
+  status: FinishedStatus | 'failed';
   /** A sentence for the user. */
   message: string;
   /** The last finished epoch as the worker reported it; null when it failed before saying. */

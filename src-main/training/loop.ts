@@ -13,7 +13,7 @@ import { betaForEpoch, perImageBce, perImageKl } from './loss';
 import { type ModelSpec, ModelSpecError, modelSpecFor } from './model-spec';
 import { type Vae, createVae } from './model';
 import { createAdam } from './ops';
-import type { BatchLoss } from './protocol';
+import type { BatchLoss, FinishedStatus } from './protocol';
 import { fillNormal, seededRandom, streams } from './rng';
 import { trainStep } from './step';
 
@@ -42,11 +42,9 @@ export interface TrainCallbacks {
   onEpoch?: (result: EpochResult) => void | Promise<void>;
 }
 
-/** How {@link train} ended; a thrown error means failed. */
-export type TrainStatus = 'completed' | 'stopped' | 'diverged';
-
 export interface TrainResult {
-  status: TrainStatus;
+  /** How {@link train} ended; a thrown error means failed. */
+  status: FinishedStatus;
   message: string;
   /** The last finished epoch (the checkpoint's epoch when nothing finished), 0 for none. */
   lastEpoch: number;

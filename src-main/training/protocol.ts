@@ -1,6 +1,7 @@
 import type { BackendChoice, BackendName, Hyperparams } from '../../shared/hyperparams';
 import type { ErrorCode } from '../../shared/result';
 import type { BatchProgress, EpochMetrics, Snapshot } from '../../shared/run';
+import type { TerminalStatus } from '../../shared/run-status';
 import type { DatasetRef } from '../datasets/types';
 import type { Checkpoint, NamedArray } from './checkpoint';
 import type { ModelSpec } from './model-spec';
@@ -65,7 +66,7 @@ export interface WireError {
 }
 
 /** How a run that the worker finished ended (a failure is an `error` message instead). */
-export type FinishedStatus = 'completed' | 'stopped' | 'diverged';
+export type FinishedStatus = Extract<TerminalStatus, 'completed' | 'stopped' | 'diverged'>;
 
 /** Host → worker. */
 export type HostMessage =

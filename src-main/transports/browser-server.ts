@@ -1,30 +1,41 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIPv4, isIPv6, type AddressInfo, type Socket } from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { wsPath, type ServerFrame } from '../../shared/contract';
 import { contentSecurityPolicy } from '../../shared/csp';
-import { err, type Result } from '../../shared/result';
+import { err, type ErrorCode, type Result } from '../../shared/result';
 import { decodeWire, encodeWire } from '../../shared/wire';
 import type { Core } from '../core/core';
+
+/** Shortest token accepted from outside: a launch's own is 24 random bytes, 32 characters. */
+export const minTokenLength = 32;
 
 export interface BrowserServerOptions {
   core: Core;
   /** Interface to bind; 127.0.0.1 unless the user asked otherwise. */
   host?: string;
+  /**
+   * Required to bind anything but loopback: the token then travels in clear
+   * text over plain HTTP, so the caller must have said it knows.
+   */
+  allowRemote?: boolean;
   /** 0 picks a free port. */
   port?: number;
   /** Built renderer to serve; null serves the API only. */
   rendererDir: string | null;
-  /** Per-launch secret; a random one when omitted. */
+  /** Per-launch secret (see {@link tokenProblem}); a random one when omitted. */
   token?: string;
   /** Origins allowed besides the server's own (e.g. a Vite dev server). */
   extraOrigins?: string[];
   /** Largest request frame answered normally; larger ones get `payload_too_large`. */
   maxFrameBytes?: number;
+  /** Where unexpected failures go; the client only hears a sentence. */
+  logError?: (message: string, error: unknown) => void;
 }
 
 export interface BrowserServer {
@@ -54,12 +65,103 @@ function sameSecret(given: string, expected: string): boolean {
   return a.length === b.length && crypto.timingSafeEqual(a, b);
 }
 
+/** Why `token` cannot be this server's secret, or null when it can. */
+export function tokenProblem(token: string): string | null {
+  if (token.length < minTokenLength) {
+    return `The token must be at least ${minTokenLength} characters long (this one has ${token.length}).`;
+  }
+  // It travels in the printed URL's query: keep it to characters that need no escaping.
+  if (!/^[A-Za-z0-9_-]+$/.test(token)) {
+    return 'The token may contain only letters, digits, "-" and "_".';
+  }
+  return null;
+}
+
+/** True when `host` names this machine's loopback interface and nothing else. */
+export function isLoopbackHost(host: string): boolean {
+  const name = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return name === 'localhost' || name === '::1' || (isIPv4(name) && name.startsWith('127.'));
+}
+
+/** `host` as it appears in a URL or a Host header (IPv6 in brackets). */
+function urlHost(host: string): string {
+  return isIPv6(host) ? `[${host}]` : host.toLowerCase();
+}
+
+/**
+ * The names a request may address this server by: the loopback names, the
+ * interface it was bound to and, when that is every interface, each of this
+ * machine's addresses and its host name. A page reached through any other
+ * name (DNS rebinding: evil.example resolving to 127.0.0.1) is refused.
+ */
+function ownHostNames(host: string): string[] {
+  const names = new Set(['localhost', '127.0.0.1', '[::1]', urlHost(host)]);
+  if (host === '0.0.0.0' || host === '::') {
+    names.add(os.hostname().toLowerCase());
+    for (const addresses of Object.values(os.networkInterfaces())) {
+      for (const { address } of addresses ?? []) names.add(urlHost(address));
+    }
+  }
+  return [...names];
+}
+
+/** The request target as a URL, or null when it is not a plain path (origin-form). */
+function parseTarget(target: string | undefined): URL | null {
+  // "//host/x" would parse as another authority, "*" and absolute forms are for proxies.
+  if (target === undefined || !target.startsWith('/') || target.startsWith('//')) return null;
+  try {
+    return new URL(target, 'http://localhost');
+  } catch {
+    return null;
+  }
+}
+
+/** Headers on every response: no other site may embed our files or keep a handle on our window. */
+const isolationHeaders: Record<string, string> = {
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+const upgradeErrorCodes: Record<number, ErrorCode> = {
+  400: 'malformed_message',
+  401: 'unauthorized',
+  404: 'not_found',
+};
+
+const rawIsolationHeaders = Object.entries(isolationHeaders)
+  .map(([name, value]) => `${name}: ${value}\r\n`)
+  .join('');
+
 function rejectUpgrade(socket: Duplex, status: number, reason: string): void {
-  const body = JSON.stringify({ code: status === 401 ? 'unauthorized' : 'forbidden', message: reason });
+  const body = JSON.stringify({ code: upgradeErrorCodes[status] ?? 'forbidden', message: reason });
   socket.end(
-    `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\n` +
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\n${rawIsolationHeaders}` +
       'Content-Type: application/json\r\nConnection: close\r\n' +
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
+function refuse(res: http.ServerResponse, status: number, reason: string): void {
+  const body = `${reason}\n`;
+  res.writeHead(status, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+    Connection: 'close',
+  });
+  res.end(body);
+}
+
+/** The answer to a request the HTTP parser could not read. */
+function clientErrorResponse(error: NodeJS.ErrnoException): string {
+  const status =
+    error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const body = `${http.STATUS_CODES[status] ?? 'Bad Request'}: the request could not be read.\n`;
+  return (
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\n${rawIsolationHeaders}` +
+    'Content-Type: text/plain; charset=utf-8\r\nConnection: close\r\n' +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
   );
 }
 
@@ -68,26 +170,72 @@ function rejectUpgrade(socket: Duplex, status: number, reason: string): void {
  * WebSocket at `/api`, bound to loopback by default. The socket requires the
  * per-launch token and a page Origin of this server (or none, for scripts
  * that hold the token): a page on another site cannot drive the API even if
- * it guesses the port.
+ * it guesses the port. Every request must name this server in its Host header
+ * (DNS rebinding), and no request, however malformed, may bring the process
+ * down: a training run lives in it.
  */
 export async function startBrowserServer(options: BrowserServerOptions): Promise<BrowserServer> {
   const { core, rendererDir } = options;
   const host = options.host ?? '127.0.0.1';
+  if (!isLoopbackHost(host) && options.allowRemote !== true) {
+    throw new Error(`Refusing to listen on ${host}, which is not loopback, without allowRemote.`);
+  }
   const token = options.token ?? crypto.randomBytes(24).toString('base64url');
+  const problem = tokenProblem(token);
+  if (problem !== null) throw new Error(problem);
   const maxFrameBytes = options.maxFrameBytes ?? 1024 * 1024;
+  const logError = options.logError ?? ((message: string, error: unknown) => console.error(message, error));
   let allowedOrigins = new Set<string>();
+  // Filled once the port is known; until then nothing is accepted.
+  let allowedHosts = new Set<string>();
+
+  /** Why the Host header does not name this server, or null when it does. */
+  const hostProblem = (given: string | undefined): string | null => {
+    if (given === undefined) return 'A request must name this server in its Host header.';
+    if (allowedHosts.has(given.toLowerCase())) return null;
+    return `This server does not answer to the name "${given.slice(0, 100)}"; open the URL printed by \`vae-studio serve\`.`;
+  };
 
   const server = http.createServer((req, res) => {
-    serveStatic({ req, res, rendererDir });
+    for (const [name, value] of Object.entries(isolationHeaders)) res.setHeader(name, value);
+    const url = parseTarget(req.url);
+    if (url === null) return refuse(res, 400, 'The request target must be a path such as /index.html.');
+    const wrongHost = hostProblem(req.headers.host);
+    if (wrongHost !== null) return refuse(res, 421, wrongHost);
+    try {
+      serveStatic({ req, res, url, rendererDir });
+    } catch (error) {
+      logError('[serve] a request failed unexpectedly', error);
+      if (!res.headersSent) refuse(res, 500, 'The server failed to answer; the details are in its log.');
+      else res.destroy();
+    }
+  });
+  // Requests the parser cannot read (bad request line, header overflow…):
+  // answer in plain words and close, never throw.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    // After an answer on this connection, a status line now could land inside it: just close (as Node does).
+    const answered = (socket as Partial<Socket>).bytesWritten ?? 0;
+    if (error.code === 'ECONNRESET' || !socket.writable || answered > 0) {
+      socket.destroy();
+      return;
+    }
+    socket.end(clientErrorResponse(error));
   });
   // Frames beyond 4× the limit are cut by ws itself (close code 1009); those
   // in between still get a `payload_too_large` answer and the socket stays open.
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxFrameBytes * 4 });
 
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    // Once upgraded, the socket is ours: a peer's reset must not become an uncaught error.
+    socket.on('error', () => socket.destroy());
+    const url = parseTarget(req.url);
+    if (url === null) {
+      return rejectUpgrade(socket, 400, 'The request target must be a path such as /api.');
+    }
+    const wrongHost = hostProblem(req.headers.host);
+    if (wrongHost !== null) return rejectUpgrade(socket, 421, wrongHost);
     if (url.pathname !== wsPath)
-      return rejectUpgrade(socket, 404, `No WebSocket endpoint at ${url.pathname}.`);
+      return rejectUpgrade(socket, 404, `No WebSocket endpoint at ${url.pathname.slice(0, 100)}.`);
     const given = url.searchParams.get('token') ?? '';
     if (!sameSecret(given, token)) {
       return rejectUpgrade(
@@ -98,7 +246,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     }
     const origin = req.headers.origin;
     if (origin !== undefined && !allowedOrigins.has(origin)) {
-      return rejectUpgrade(socket, 403, `Origin ${origin} may not use this server.`);
+      return rejectUpgrade(socket, 403, `Origin ${origin.slice(0, 100)} may not use this server.`);
     }
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
@@ -109,7 +257,9 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     ws.on('close', () => clients.delete(ws));
     ws.on('error', () => clients.delete(ws));
     ws.on('message', (data, isBinary) => {
-      void answer({ ws, data: data as Buffer, isBinary });
+      answer({ ws, data: data as Buffer, isBinary }).catch((error: unknown) => {
+        logError('[serve] a request frame failed unexpectedly', error);
+      });
     });
   });
 
@@ -157,9 +307,22 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     });
   });
   const port = (server.address() as AddressInfo).port;
-  const shownHost = host.includes(':') ? `[${host}]` : host;
-  const ownOrigins = [`http://${shownHost}:${port}`, `http://localhost:${port}`, `http://127.0.0.1:${port}`];
-  allowedOrigins = new Set([...ownOrigins, ...(options.extraOrigins ?? [])]);
+  const names = ownHostNames(host);
+  // Browsers leave the port out of Host and Origin when it is the scheme's default.
+  const ownHosts = names.flatMap((name) => (port === 80 ? [name, `${name}:80`] : [`${name}:${port}`]));
+  const extraOrigins = options.extraOrigins ?? [];
+  allowedOrigins = new Set([...ownHosts.map((h) => `http://${h}`), ...extraOrigins]);
+  // A page of an allowed origin may reach us through its own server's proxy (the dev server's),
+  // which passes its Host on.
+  const extraHosts = extraOrigins.flatMap((origin) => {
+    try {
+      return [new URL(origin).host];
+    } catch {
+      return [];
+    }
+  });
+  allowedHosts = new Set([...ownHosts, ...extraHosts]);
+  const shownHost = urlHost(host);
 
   return {
     url: `http://${shownHost}:${port}/?token=${token}`,
@@ -181,14 +344,14 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
 function serveStatic({
   req,
   res,
+  url,
   rendererDir,
 }: {
   req: http.IncomingMessage;
   res: http.ServerResponse;
+  url: URL;
   rendererDir: string | null;
 }): void {
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Referrer-Policy', 'no-referrer');
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { Allow: 'GET, HEAD' }).end();
     return;
@@ -198,7 +361,6 @@ function serveStatic({
     res.end('The renderer is not built: run `npm run build`.\n');
     return;
   }
-  const url = new URL(req.url ?? '/', 'http://localhost');
   let relative: string;
   try {
     relative = decodeURIComponent(url.pathname);
@@ -238,5 +400,8 @@ function serveStatic({
     res.end();
     return;
   }
-  fs.createReadStream(file).pipe(res);
+  // A file removed between the check and the read ends this response only.
+  fs.createReadStream(file)
+    .on('error', () => res.destroy())
+    .pipe(res);
 }

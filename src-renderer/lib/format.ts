@@ -31,11 +31,8 @@ export const statusLabels: Record<RunStatus, string> = {
   interrupted: 'Interrupted',
 };
 
-/** Statuses a run can be resumed from. */
-export const resumableStatuses: readonly RunStatus[] = ['stopped', 'interrupted', 'failed', 'diverged'];
-
-/** Statuses of a run still in the worker's hands. */
-export const activeStatuses: readonly RunStatus[] = ['queued', 'running'];
+/** Which runs can be resumed or are still in the worker's hands: shared with main, which enforces them. */
+export { activeStatuses, resumableStatuses } from '../../shared/run-status';
 
 /** "1e-3" style for learning rates, plain otherwise. */
 export function formatHyperparam(value: unknown): string {

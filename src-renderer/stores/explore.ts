@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, markRaw, ref, shallowRef, watch } from 'vue';
-import type { Unsubscribe } from '../../shared/contract';
+import { ok } from '../../shared/result';
 import type { Snapshot } from '../../shared/run';
 import type { ColormapName } from '../figures/colormaps';
 import { imageAt, stackImages } from '../figures/images';
@@ -18,6 +18,7 @@ import { nextTask } from '../lib/frame';
 import { createImageCache, type ImageCache } from '../lib/image-cache';
 import { useAppStore } from './app';
 import { callApi } from './call';
+import { useOpenRunStore } from './open-run';
 import { describeError } from '../api/errors';
 
 /** The most latent points one `runs:decode` call takes (the contract's limit). */
@@ -56,14 +57,16 @@ function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
-/** The figures of one run at one epoch, the latent view, and decoding new points. */
+/**
+ * The figures of the open run (the open-run store's) at one epoch: which epoch,
+ * the latent view, the manifold and gallery settings, decoding new points and
+ * the test images. Its run, epochs and snapshots are the open-run store's.
+ */
 export const useExploreStore = defineStore('explore', () => {
   const app = useAppStore();
-  const runId = ref<string | null>(null);
+  const openRun = useOpenRunStore();
   /** The run's dataset: snapshot point i is image i of its test split. */
-  const dataset = ref<string | null>(null);
-  /** Epochs with a stored snapshot. */
-  const epochs = ref<number[]>([]);
+  const dataset = computed(() => openRun.run?.hyperparams.dataset ?? null);
   /** Follow the newest epoch as the run trains (the slider's right end). */
   const follow = ref(true);
   /** The epoch asked for; the snapshot shown may lag while it loads. */
@@ -73,7 +76,8 @@ export const useExploreStore = defineStore('explore', () => {
   const pca = shallowRef<Pca | null>(null);
   const loading = ref(false);
   const error = ref<string | null>(null);
-  const cache = new Map<string, { snapshot: Snapshot; pca: Pca | null }>();
+  /** PCA per snapshot object, so a snapshot shown again is not projected again. */
+  let pcas = new WeakMap<Snapshot, Pca | null>();
   /** Test images per dataset, shared by the runs trained on it. */
   const testImages = new Map<string, ImageCache>();
 
@@ -95,69 +99,52 @@ export const useExploreStore = defineStore('explore', () => {
   const latentDim = computed(() => snapshot.value?.latent.latentDim ?? 0);
   const testCount = computed(() => snapshot.value?.latent.count ?? 0);
   const shownEpoch = computed(() => snapshot.value?.epoch ?? null);
-  const latestEpoch = computed(() => (epochs.value.length ? Math.max(...epochs.value) : null));
+  const latestEpoch = computed(() => openRun.snapshotEpochs.at(-1) ?? null);
 
   const plane = computed(() => markRaw(planeForView(view.value, Math.max(latentDim.value, 1), pca.value)));
 
-  /**
-   * Opens a run's figures; `snapshotEpochs` from `runs:get`, `dataset` from its
-   * hyperparameters (without it, originals outside the fixed gallery are not shown).
-   * Shows the newest epoch.
-   */
-  async function open(
-    id: string,
-    { snapshotEpochs, dataset: datasetName = null }: { snapshotEpochs: number[]; dataset?: string | null },
-  ): Promise<void> {
-    dataset.value = datasetName;
-    if (runId.value !== id) {
-      cache.clear();
-      snapshot.value = null;
-      pca.value = null;
-      manifold.value = null;
-      gallery.value = null;
-      galleryOffset.value = null;
-      interpolationEnds.value = [0, 1];
-      nextEnd = 0;
-    }
-    runId.value = id;
-    epochs.value = [...new Set(snapshotEpochs)].sort((a, b) => a - b);
-    follow.value = true;
+  /** Forgets the figures of the previous run, as soon as another opens (they are never shown for it). */
+  function reset(): void {
+    requestedEpoch.value = null;
+    loading.value = false;
     error.value = null;
-    if (latestEpoch.value !== null) await loadEpoch(latestEpoch.value);
+    pcas = new WeakMap();
+    snapshot.value = null;
+    pca.value = null;
+    manifold.value = null;
+    gallery.value = null;
+    galleryOffset.value = null;
+    interpolationEnds.value = [0, 1];
+    nextEnd = 0;
   }
 
-  function cacheKey(id: string, epoch: number): string {
-    return `${id}:${epoch}`;
-  }
-
-  /** Fetches (or takes from the cache) a snapshot; the latest request wins. */
+  /** Fetches (or takes from the open run's cache) a snapshot; the latest request wins. */
   async function loadEpoch(epoch: number): Promise<void> {
-    const id = runId.value;
+    const id = openRun.runId;
     if (!id) return;
     requestedEpoch.value = epoch;
-    const cached = cache.get(cacheKey(id, epoch));
-    if (cached) {
-      setSnapshot(cached.snapshot, cached.pca);
+    const cached = openRun.peekSnapshot(epoch);
+    if (cached && pcas.has(cached)) {
+      setSnapshot(cached, pcas.get(cached) ?? null);
       return;
     }
     loading.value = true;
-    const result = await callApi(app.api, 'runs:snapshot', { runId: id, epoch });
+    const result = cached ? ok(cached) : await openRun.snapshot(epoch);
     // Decoding a large snapshot took this task; the figures it updates get the next one.
-    await nextTask();
-    const stale = () => runId.value !== id || requestedEpoch.value !== epoch;
+    if (!cached) await nextTask();
+    const stale = () => openRun.runId !== id || requestedEpoch.value !== epoch;
     if (stale()) return;
     if (!result.ok) {
       loading.value = false;
       error.value = describeError(result.error);
       return;
     }
-    const snap = markRaw(result.value);
+    const snap = result.value;
     // Shown together with its PCA, so no figure is drawn on a plane of another epoch.
     const snapPca = await pcaOf(snap);
     if (stale()) return;
     loading.value = false;
-    cache.set(cacheKey(id, snap.epoch), { snapshot: snap, pca: snapPca });
-    if (cache.size > 16) cache.delete(cache.keys().next().value as string);
+    pcas.set(snap, snapPca);
     setSnapshot(snap, snapPca);
   }
 
@@ -224,7 +211,7 @@ export const useExploreStore = defineStore('explore', () => {
     points: number[][],
     epoch = shownEpoch.value ?? undefined,
   ): Promise<Uint8Array | string> {
-    const id = runId.value;
+    const id = openRun.runId;
     if (!id) return 'No run is open.';
     const parts: Uint8Array[] = [];
     for (let start = 0; start < points.length; start += decodeBatchLimit) {
@@ -404,27 +391,23 @@ export const useExploreStore = defineStore('explore', () => {
   watch([snapshot, manifoldN, manifoldRange, plane], () => void refreshManifold());
   watch([snapshot, galleryOffset], () => void refreshGallery());
 
-  let unsubscribe: Unsubscribe | null = null;
+  watch(() => openRun.runId, reset, { flush: 'sync' });
+  // Each load of the run (and the run already open when this store is made), and each new
+  // snapshot epoch while following, shows the newest epoch.
   watch(
-    () => app.api,
-    (api) => {
-      unsubscribe?.();
-      unsubscribe = api
-        ? api.on('run:epoch', ({ runId: id, metrics }) => {
-            if (id !== runId.value) return;
-            if (!epochs.value.includes(metrics.epoch))
-              epochs.value = [...epochs.value, metrics.epoch].sort((a, b) => a - b);
-            if (follow.value) void loadEpoch(metrics.epoch);
-          })
-        : null;
+    [() => openRun.generation, latestEpoch],
+    ([generation, latest], previous) => {
+      if (generation !== previous?.[0]) {
+        follow.value = true;
+        error.value = null;
+      }
+      if (follow.value && latest !== null) void loadEpoch(latest);
     },
     { immediate: true },
   );
 
   return {
-    runId,
     dataset,
-    epochs,
     follow,
     requestedEpoch,
     snapshot,
@@ -447,7 +430,6 @@ export const useExploreStore = defineStore('explore', () => {
     latestEpoch,
     pca,
     plane,
-    open,
     showEpoch,
     followLatest,
     decode,

@@ -8,6 +8,7 @@ import type { AppInfo } from '../../shared/contract';
 import { decodeWire } from '../../shared/wire';
 import { createCore, type Core } from '../../src-main/core/core';
 import { startBrowserServer, type BrowserServer } from '../../src-main/transports/browser-server';
+import { headerOf, rawRequest } from './raw-http';
 
 let dataDir: string;
 let rendererDir: string;
@@ -34,6 +35,10 @@ afterEach(async () => {
 const base = () => `http://127.0.0.1:${server.port}`;
 const apiUrl = (token: string | null) =>
   `ws://127.0.0.1:${server.port}/api${token === null ? '' : `?token=${token}`}`;
+
+const upgradeHeaders =
+  'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n' +
+  'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n';
 
 /** Resolves the HTTP status the handshake was refused with, or 101 when it opened. */
 function handshake(url: string, headers: Record<string, string> = {}): Promise<number> {
@@ -169,5 +174,123 @@ describe('browser mode server', () => {
       expect(await res.text().catch(() => '')).not.toContain('root:');
     }
     expect((await fetch(`${base()}/`, { method: 'POST' })).status).toBe(405);
+  });
+
+  // Issue 11, finding 1: `new URL()` threw outside any try and the process exited.
+  it('answers a garbage request target with 400 and stays up, over HTTP and WebSocket', async () => {
+    const host = `127.0.0.1:${server.port}`;
+    const page = await rawRequest(server.port, `GET //[ HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+    expect(page).toMatchObject({
+      status: 400,
+      body: 'The request target must be a path such as /index.html.\n',
+      end: 'answered',
+    });
+    const upgrade = await rawRequest(
+      server.port,
+      `GET //[ HTTP/1.1\r\nHost: ${host}\r\n${upgradeHeaders}\r\n`,
+    );
+    expect(upgrade.status).toBe(400);
+    expect(JSON.parse(upgrade.body)).toEqual({
+      code: 'malformed_message',
+      message: 'The request target must be a path such as /api.',
+    });
+    for (const target of ['//evil.example/api', '*', 'http://evil.example/', 'api']) {
+      expect((await rawRequest(server.port, `GET ${target} HTTP/1.1\r\nHost: ${host}\r\n\r\n`)).status).toBe(
+        400,
+      );
+    }
+    // Requests the parser itself refuses get a sentence, not a reset.
+    const garbage = await rawRequest(server.port, 'GARBAGE\r\n\r\n');
+    expect(garbage).toMatchObject({
+      status: 400,
+      body: 'Bad Request: the request could not be read.\n',
+      end: 'answered',
+    });
+    const huge = await rawRequest(
+      server.port,
+      `GET / HTTP/1.1\r\nHost: ${host}\r\nX: ${'a'.repeat(20_000)}\r\n\r\n`,
+    );
+    expect(huge.status).toBe(431);
+    const api = createSocketApi(await open());
+    expect((await api.call['app:info']({})).ok).toBe(true);
+    api.close();
+  });
+
+  // Issue 11, finding 2: a rebinding page (evil.example → 127.0.0.1) reached the API with the token.
+  it('refuses a request that names another host (DNS rebinding), even with the token', async () => {
+    const port = server.port;
+    expect(await handshake(apiUrl(server.token), { Host: 'evil.example' })).toBe(421);
+    expect(await handshake(apiUrl(server.token), { Host: `evil.example:${port}` })).toBe(421);
+    expect(await handshake(apiUrl(server.token), { Host: '127.0.0.1:1' })).toBe(421);
+    const page = await rawRequest(port, `GET / HTTP/1.1\r\nHost: evil.example:${port}\r\n\r\n`);
+    expect(page).toMatchObject({
+      status: 421,
+      body: `This server does not answer to the name "evil.example:${port}"; open the URL printed by \`vae-studio serve\`.\n`,
+    });
+    const noHost = await rawRequest(port, 'GET / HTTP/1.0\r\n\r\n');
+    expect(noHost).toMatchObject({
+      status: 421,
+      body: 'A request must name this server in its Host header.\n',
+    });
+    const upgrade = await rawRequest(
+      port,
+      `GET /api?token=${server.token} HTTP/1.1\r\nHost: evil.example:${port}\r\n${upgradeHeaders}\r\n`,
+    );
+    expect(upgrade.status).toBe(421);
+    expect(JSON.parse(upgrade.body)).toMatchObject({ code: 'forbidden' });
+    for (const own of [`127.0.0.1:${port}`, `localhost:${port}`, `LocalHost:${port}`, `[::1]:${port}`]) {
+      expect(await handshake(apiUrl(server.token), { Host: own }), own).toBe(101);
+      expect((await rawRequest(port, `GET / HTTP/1.1\r\nHost: ${own}\r\n\r\n`)).status, own).toBe(200);
+    }
+  });
+
+  it('answers to the interface it was bound to, and to an allowed origin’s host (a dev server’s proxy)', async () => {
+    const other = await startBrowserServer({
+      core,
+      host: '127.0.0.2',
+      port: 0,
+      rendererDir,
+      extraOrigins: ['http://127.0.0.1:5173'],
+    });
+    try {
+      expect(other.url).toBe(`http://127.0.0.2:${other.port}/?token=${other.token}`);
+      const url = `ws://127.0.0.2:${other.port}/api?token=${other.token}`;
+      expect(await handshake(url)).toBe(101);
+      expect(await handshake(url, { Host: '127.0.0.1:5173', Origin: 'http://127.0.0.1:5173' })).toBe(101);
+      expect(await handshake(url, { Host: 'evil.example' })).toBe(421);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('refuses to listen beyond loopback unless told to, and a short token', async () => {
+    await expect(startBrowserServer({ core, host: '192.0.2.1', port: 0, rendererDir })).rejects.toThrow(
+      'Refusing to listen on 192.0.2.1, which is not loopback, without allowRemote.',
+    );
+    await expect(startBrowserServer({ core, port: 0, rendererDir, token: 'abc' })).rejects.toThrow(
+      'The token must be at least 32 characters long (this one has 3).',
+    );
+    await expect(
+      startBrowserServer({ core, port: 0, rendererDir, token: `${'a'.repeat(32)}&x=1` }),
+    ).rejects.toThrow('The token may contain only letters, digits, "-" and "_".');
+  });
+
+  it('sends cross-origin isolation headers on every response, refusals included', async () => {
+    const host = `127.0.0.1:${server.port}`;
+    const replies = [
+      await rawRequest(server.port, `GET / HTTP/1.1\r\nHost: ${host}\r\n\r\n`),
+      await rawRequest(server.port, `GET /assets/app.js HTTP/1.1\r\nHost: ${host}\r\n\r\n`),
+      await rawRequest(server.port, `GET /assets/missing.js HTTP/1.1\r\nHost: ${host}\r\n\r\n`),
+      await rawRequest(server.port, `POST / HTTP/1.1\r\nHost: ${host}\r\nContent-Length: 0\r\n\r\n`),
+      await rawRequest(server.port, `GET / HTTP/1.1\r\nHost: evil.example\r\n\r\n`),
+      await rawRequest(server.port, `GET /api HTTP/1.1\r\nHost: ${host}\r\n${upgradeHeaders}\r\n`),
+      await rawRequest(server.port, 'GARBAGE\r\n\r\n'),
+    ];
+    expect(replies.map((r) => r.status)).toEqual([200, 200, 404, 405, 421, 401, 400]);
+    for (const reply of replies) {
+      expect(headerOf(reply.head, 'Cross-Origin-Opener-Policy')).toBe('same-origin');
+      expect(headerOf(reply.head, 'Cross-Origin-Resource-Policy')).toBe('same-origin');
+      expect(headerOf(reply.head, 'X-Content-Type-Options')).toBe('nosniff');
+    }
   });
 });

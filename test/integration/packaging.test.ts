@@ -10,7 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 // Validates the installer configuration offline: electron-builder's own schema
 // check, then a `--dir` build with a stand-in Electron (the real binary cannot
-// be downloaded here) whose asar archive is listed and checked.
+// be downloaded here) whose asar archive is listed and checked, and whose
+// fuses must come out flipped.
 
 const root = path.resolve(__dirname, '..', '..');
 const require = createRequire(__filename);
@@ -25,6 +26,36 @@ const { validateConfiguration } = require('app-builder-lib/out/util/config/confi
 };
 // The validator only asks its logger whether debug logging is on.
 const quietLogger = { isEnabled: false, add: () => undefined };
+// electron-builder flips the fuses with its own copy of @electron/fuses.
+const fuses = createRequire(require.resolve('app-builder-lib/package.json'))('@electron/fuses') as {
+  FuseV1Options: Record<string, number>;
+  getCurrentFuseWire: (binary: string) => Promise<Record<number, number>>;
+};
+const fuseSentinel = (
+  createRequire(require.resolve('app-builder-lib/package.json'))('@electron/fuses/dist/constants') as {
+    SENTINEL: string;
+  }
+).SENTINEL;
+// A fuse byte: '0' off, '1' on (@electron/fuses' FuseState).
+const [off, on] = ['0'.charCodeAt(0), '1'.charCodeAt(0)];
+// Electron's own defaults, in wire order (FuseV1Options): run as node on,
+// cookie encryption off, NODE_OPTIONS on, --inspect on, asar integrity off,
+// only-asar off, browser V8 snapshot off, file: privileges on.
+const electronDefaults = [on, off, on, on, off, off, off, on];
+
+/**
+ * An executable that holds a fuse wire the way Electron's binary does: the
+ * sentinel, the wire version (1), its length, one byte per fuse.
+ */
+function standInElectron(): Buffer {
+  return Buffer.concat([
+    Buffer.from('#!/bin/sh\necho stand-in\nexit 0\n'),
+    Buffer.from(fuseSentinel, 'ascii'),
+    Buffer.from([1, electronDefaults.length, ...electronDefaults]),
+    Buffer.from('\n'),
+  ]);
+}
+
 const config = load(fs.readFileSync(path.join(root, 'electron-builder.yml'), 'utf8')) as Record<
   string,
   unknown
@@ -44,10 +75,22 @@ describe('electron-builder configuration', () => {
     expect(config.npmRebuild).toBe(true);
   });
 
-  it('packs an asar holding the app and no sources, with native modules unpacked', async () => {
+  it('sets the Electron fuses that lock the packaged app down', () => {
+    expect(config.electronFuses).toEqual({
+      runAsNode: false,
+      enableCookieEncryption: true,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+      grantFileProtocolExtraPrivileges: false,
+    });
+  });
+
+  it('packs an asar holding the app and no sources, with native modules unpacked and the fuses flipped', async () => {
     const stand = path.join(work, 'electron-dist');
     fs.mkdirSync(path.join(stand, 'resources'), { recursive: true });
-    fs.writeFileSync(path.join(stand, 'electron'), '#!/bin/sh\necho stand-in\n', { mode: 0o755 });
+    fs.writeFileSync(path.join(stand, 'electron'), standInElectron(), { mode: 0o755 });
     fs.writeFileSync(path.join(stand, 'LICENSE'), 'stand-in');
     const out = path.join(work, 'out');
     await run(
@@ -64,7 +107,30 @@ describe('electron-builder configuration', () => {
       { cwd: root, timeout: 240_000, env: { ...process.env, CSC_IDENTITY_AUTO_DISCOVERY: 'false' } },
     );
     const resources = path.join(out, 'linux-unpacked', 'resources');
-    expect(fs.existsSync(path.join(out, 'linux-unpacked', 'vae-studio'))).toBe(true);
+    const executable = path.join(out, 'linux-unpacked', 'vae-studio');
+    expect(fs.existsSync(executable)).toBe(true);
+    // The fuses in the packaged binary, by name; the V8 snapshot one is left as Electron ships it.
+    const wire = await fuses.getCurrentFuseWire(executable);
+    const { FuseV1Options: fuse } = fuses;
+    expect(
+      Object.fromEntries(
+        Object.keys(fuse)
+          .filter((name) => Number.isNaN(Number(name)))
+          .map((name) => [
+            name,
+            wire[fuse[name] ?? -1] === on ? 'on' : wire[fuse[name] ?? -1] === off ? 'off' : '?',
+          ]),
+      ),
+    ).toEqual({
+      RunAsNode: 'off',
+      EnableCookieEncryption: 'on',
+      EnableNodeOptionsEnvironmentVariable: 'off',
+      EnableNodeCliInspectArguments: 'off',
+      EnableEmbeddedAsarIntegrityValidation: 'on',
+      OnlyLoadAppFromAsar: 'on',
+      LoadBrowserProcessSpecificV8Snapshot: 'off',
+      GrantFileProtocolExtraPrivileges: 'off',
+    });
     const files = new Set(
       listPackage(path.join(resources, 'app.asar'), { isPack: false }).map((f) => f.replaceAll('\\', '/')),
     );

@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../../src-main/cli';
 
 async function run(...argv: string[]) {
@@ -38,5 +41,56 @@ describe('command line', () => {
     const unknown = await run('serve', '--prot', '1');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/^vae-studio: Unknown option '--prot'.*\n$/);
+  });
+
+  describe('serve refuses before it listens', () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vae-cli-serve-'));
+    const savedToken = process.env.VAE_STUDIO_TOKEN;
+    afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+    afterEach(() => {
+      if (savedToken === undefined) delete process.env.VAE_STUDIO_TOKEN;
+      else process.env.VAE_STUDIO_TOKEN = savedToken;
+    });
+
+    it('a host beyond loopback without --allow-remote: exit 2, nothing created', async () => {
+      // 192.0.2.1 first: code without the refusal fails here on the address instead of serving.
+      for (const host of ['192.0.2.1', '0.0.0.0', '::', 'gpu-server.example']) {
+        expect(await run('serve', '--host', host, '--port', '0', '--data-dir', dataDir)).toEqual({
+          code: 2,
+          stdout: '',
+          stderr:
+            `vae-studio: --host ${host} would expose the app beyond this machine, with its token in clear text; ` +
+            'use an SSH tunnel to 127.0.0.1 instead, or add --allow-remote if you mean it.\n',
+        });
+      }
+      expect(fs.readdirSync(dataDir)).toEqual([]);
+    });
+
+    it('a short or URL-unsafe VAE_STUDIO_TOKEN: exit 2 with what to do', async () => {
+      process.env.VAE_STUDIO_TOKEN = 'hunter2';
+      expect(await run('serve', '--port', '0', '--data-dir', dataDir)).toEqual({
+        code: 2,
+        stdout: '',
+        stderr:
+          'vae-studio: VAE_STUDIO_TOKEN: The token must be at least 32 characters long (this one has 7). ' +
+          'Unset it to get a random token per launch.\n',
+      });
+      process.env.VAE_STUDIO_TOKEN = `${'x'.repeat(40)}#`;
+      expect((await run('serve', '--port', '0', '--data-dir', dataDir)).stderr).toBe(
+        'vae-studio: VAE_STUDIO_TOKEN: The token may contain only letters, digits, "-" and "_". ' +
+          'Unset it to get a random token per launch.\n',
+      );
+      expect(fs.readdirSync(dataDir)).toEqual([]);
+    });
+
+    it('an --allow-origin that is not an origin', async () => {
+      expect(
+        await run('serve', '--allow-origin', 'http://127.0.0.1:5173/', '--data-dir', dataDir),
+      ).toMatchObject({
+        code: 2,
+        stderr:
+          'vae-studio: --allow-origin takes an origin such as http://127.0.0.1:5173, not "http://127.0.0.1:5173/".\n',
+      });
+    });
   });
 });

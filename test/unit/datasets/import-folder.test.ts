@@ -61,7 +61,7 @@ describe('importFolder', () => {
     return dir;
   }
 
-  it('imports labelled images of mixed sizes and modes, skips the corrupt one, and round-trips', async () => {
+  it('imports labelled images of mixed sizes and modes, skips and names the corrupt one and the text file, and round-trips', async () => {
     const dataDir = await freshDataDir();
     const progress: [number, number][] = [];
     const result = await importFolder({
@@ -73,8 +73,9 @@ describe('importFolder', () => {
       seed: 1,
       onProgress: (done, total) => progress.push([done, total]),
     });
-    expect(result.skipped).toBe(1);
-    expect(result.skippedFiles).toEqual(['10/broken.png']);
+    // The hidden file is ignored; the text file is not an image but must not vanish without a word.
+    expect(result.skipped).toBe(2);
+    expect(result.skippedFiles).toEqual(['10/broken.png', '10/notes.txt (not a PNG or JPEG file)']);
     // 7 readable images: round(7/6) = 1 goes to test.
     expect(result.info).toMatchObject({
       trainCount: 6,

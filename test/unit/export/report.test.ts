@@ -1,14 +1,24 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { readFileSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import type * as fsPromises from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Hyperparams } from '../../../shared/hyperparams';
 import type { Snapshot } from '../../../shared/run';
 import { exportReport } from '../../../src-main/export';
-import { openStore, StoreError, type NamedTensor, type RunStore } from '../../../src-main/store';
+import { openStore, StoreError, type NamedArray, type RunStore } from '../../../src-main/store';
 import type { Checkpoint as TrainingCheckpoint } from '../../../src-main/training/checkpoint';
 import {
   decoderWeightNames,
@@ -18,6 +28,21 @@ import {
   type ModelPlan,
 } from '../../../src-main/training/model-spec';
 import { floats, hyperparams, metrics, snapshot, tempDir } from '../store/fixtures';
+
+// A disk that fills up mid-export: the named file gets half its bytes, then ENOSPC.
+const diskFull = vi.hoisted(() => ({ at: null as string | null }));
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const real = await importOriginal<typeof fsPromises>();
+  const writeFile: typeof real.writeFile = async (file, data, options) => {
+    if (diskFull.at !== null && typeof file === 'string' && file.endsWith(diskFull.at)) {
+      const bytes = typeof data === 'string' ? Buffer.from(data) : (data as Uint8Array);
+      await real.writeFile(file, bytes.subarray(0, bytes.length >> 1), options);
+      throw Object.assign(new Error(`ENOSPC: no space left on device, write '${file}'`), { code: 'ENOSPC' });
+    }
+    return real.writeFile(file, data, options);
+  };
+  return { ...real, writeFile, default: { ...real, writeFile } };
+});
 
 let tmp: ReturnType<typeof tempDir>;
 let store: RunStore;
@@ -30,6 +55,7 @@ beforeEach(() => {
   store = openStore({ path: join(tmp.dir, 'runs.db'), appVersion: '0.1.0' });
 });
 afterEach(() => {
+  diskFull.at = null;
   store.close();
   tmp.cleanup();
 });
@@ -37,7 +63,7 @@ afterEach(() => {
 const image = { height: 28, width: 28, channels: 1 };
 
 /** Engine-shaped weights for a plan: small values so activations stay in range. */
-function planWeights(plan: ModelPlan, seed: number): NamedTensor[] {
+function planWeights(plan: ModelPlan, seed: number): NamedArray[] {
   return weightSpecs(plan).map((w, i) => {
     const n = w.shape.reduce((a, b) => a * b, 1);
     return { name: w.name, shape: [...w.shape], data: floats(n, seed * 100 + i).map((v) => v * 0.4) };
@@ -90,7 +116,7 @@ async function loadModel(dir: string): Promise<tfl.LayersModel> {
 }
 
 /** x·W + b for a row vector, by hand. */
-function affine(x: Float32Array, w: NamedTensor, b: NamedTensor): Float32Array {
+function affine(x: Float32Array, w: NamedArray, b: NamedArray): Float32Array {
   const [inputs, units] = w.shape as [number, number];
   const out = new Float32Array(units);
   for (let j = 0; j < units; j++) {
@@ -104,7 +130,7 @@ function affine(x: Float32Array, w: NamedTensor, b: NamedTensor): Float32Array {
 const relu = (v: Float32Array) => v.map((x) => Math.max(0, x));
 const sigmoid = (v: Float32Array) => v.map((x) => 1 / (1 + Math.exp(-x)));
 
-function byName(weights: NamedTensor[]): (name: string) => NamedTensor {
+function byName(weights: NamedArray[]): (name: string) => NamedArray {
   return (name) => weights.find((w) => w.name === name)!;
 }
 
@@ -366,6 +392,125 @@ describe('exportReport', () => {
     expect((error as StoreError).code).toBe('io_error');
     expect((error as StoreError).message).toContain(dir);
     expect((error as StoreError).message).toMatch(/ENOTDIR|EEXIST/);
+  });
+
+  it('refuses a folder that is not empty, naming what it holds, and changes nothing', async () => {
+    const { run } = trainedRun(hyperparams({ hidden: [8] }), 1);
+    const dir = join(tmp.dir, 'report');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'notes.txt'), 'mine');
+    const error = await exportReport({ store, runId: run.id, dir }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreError);
+    expect(error).toMatchObject({
+      code: 'conflict',
+      message: `The report folder ${dir} is not empty (it holds notes.txt); choose a new or empty folder, or allow replacing an earlier report ("Replace an earlier report" in the app, --overwrite on the command line).`,
+    });
+    expect(readdirSync(dir)).toEqual(['notes.txt']);
+    expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toBe('mine');
+  });
+
+  it('with overwrite, replaces the report files and leaves other files and no staging folder behind', async () => {
+    const { run } = trainedRun(hyperparams({ hidden: [8] }), 1);
+    const dir = join(tmp.dir, 'report');
+    mkdirSync(join(dir, 'model', 'decoder'), { recursive: true });
+    writeFileSync(join(dir, 'notes.txt'), 'mine');
+    writeFileSync(join(dir, 'metrics.csv'), 'old');
+    writeFileSync(join(dir, 'model', 'decoder', 'model.json'), 'old');
+    const result = await exportReport({ store, runId: run.id, dir, overwrite: true });
+    expect(result.files).toHaveLength(11);
+    expect(readdirSync(dir).sort()).toEqual(
+      [
+        'batches.csv',
+        'gallery.png',
+        'hyperparams.json',
+        'latent.csv',
+        'manifold.png',
+        'metrics.csv',
+        'model',
+        'notes.txt',
+        'prior.png',
+      ].sort(),
+    );
+    expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toBe('mine');
+    expect(readFileSync(join(dir, 'metrics.csv'), 'utf8')).toMatch(/^epoch,/);
+    expect(JSON.parse(readFileSync(join(dir, 'model', 'decoder', 'model.json'), 'utf8'))).toHaveProperty(
+      'modelTopology',
+    );
+  });
+
+  it('never writes through a metrics.csv link planted in the folder, with or without overwrite', async () => {
+    const { run } = trainedRun(hyperparams({ hidden: [8] }), 1);
+    const victim = join(tmp.dir, 'victim.txt');
+    writeFileSync(victim, 'precious');
+    const dir = join(tmp.dir, 'report');
+    mkdirSync(dir);
+    symlinkSync(victim, join(dir, 'metrics.csv'));
+    const refused = await exportReport({ store, runId: run.id, dir }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'conflict' });
+    const error = await exportReport({ store, runId: run.id, dir, overwrite: true }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreError);
+    expect(error).toMatchObject({
+      code: 'invalid_input',
+      message: `metrics.csv in the report folder ${dir} is a symbolic link (it points to ${victim}); VAE Studio never writes through links. Remove the link or choose another folder.`,
+    });
+    expect(readFileSync(victim, 'utf8')).toBe('precious');
+    expect(lstatSync(join(dir, 'metrics.csv')).isSymbolicLink()).toBe(true);
+    // All or nothing: the refusal comes before any file is moved in.
+    expect(readdirSync(dir)).toEqual(['metrics.csv']);
+  });
+
+  it('never writes into a folder through a planted model link, nor into a report folder that is a link', async () => {
+    const { run } = trainedRun(hyperparams({ hidden: [8] }), 1);
+    const elsewhere = join(tmp.dir, 'elsewhere');
+    mkdirSync(elsewhere);
+    const dir = join(tmp.dir, 'report');
+    mkdirSync(dir);
+    symlinkSync(elsewhere, join(dir, 'model'));
+    await expect(exportReport({ store, runId: run.id, dir, overwrite: true })).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringMatching(/^model in the report folder .* is a symbolic link/) as unknown,
+    });
+    const linked = join(tmp.dir, 'linked-report');
+    symlinkSync(elsewhere, linked);
+    await expect(exportReport({ store, runId: run.id, dir: linked, overwrite: true })).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: `The report folder ${linked} is a symbolic link (it points to ${elsewhere}); VAE Studio never writes through links. Remove the link or choose another folder.`,
+    });
+    expect(readdirSync(elsewhere)).toEqual([]);
+    expect(readdirSync(dir)).toEqual(['model']);
+  });
+
+  it('leaves nothing half-written when the disk fills up mid-export', async () => {
+    const { run } = trainedRun(hyperparams({ hidden: [8] }), 1);
+    const dir = join(tmp.dir, 'report');
+    diskFull.at = 'manifold.png';
+    const error = await exportReport({ store, runId: run.id, dir }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreError);
+    expect(error).toMatchObject({
+      code: 'io_error',
+      message: `Could not write manifold.png into the report folder ${dir}: the disk is full (ENOSPC). Nothing was left in the folder.`,
+    });
+    // The folder this export created goes too; one the user had stays, empty.
+    expect(existsSync(dir)).toBe(false);
+    mkdirSync(dir);
+    diskFull.at = 'weights.bin';
+    await expect(exportReport({ store, runId: run.id, dir })).rejects.toMatchObject({ code: 'io_error' });
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('refuses a relative folder instead of writing into the working folder', async () => {
+    const { run } = trainedRun(hyperparams({ hidden: [8] }), 1);
+    const relative = `relative-report-${process.pid}`;
+    try {
+      await expect(exportReport({ store, runId: run.id, dir: relative })).rejects.toMatchObject({
+        code: 'invalid_input',
+        message: `The report folder must be an absolute path without NUL characters, not "${relative}".`,
+      });
+      expect(existsSync(join(process.cwd(), relative))).toBe(false);
+    } finally {
+      // Code that gets this wrong writes into the working folder: do not leave that behind.
+      rmSync(join(process.cwd(), relative), { recursive: true, force: true });
+    }
   });
 
   it('fails with not_found for an unknown run or an epoch without a snapshot', async () => {

@@ -11,8 +11,9 @@ import {
 } from '../../../src-renderer/charts/loss-series';
 import { smoothSeries } from '../../../src-renderer/charts/smoothing';
 import { lightChartTheme } from '../../../src-renderer/charts/theme';
+import type { RunComparison } from '../../../shared/contract';
 import type { BatchProgress } from '../../../shared/run';
-import { createFakeApi, fakeEpoch } from './fake-api';
+import { fakeEpoch } from './fixtures';
 
 const options = (over: Partial<LossChartOptions> = {}): LossChartOptions => ({
   ...defaultLossChartOptions,
@@ -244,13 +245,18 @@ describe('KL per dimension', () => {
 });
 
 describe('compare series', () => {
-  it('gives one line per run and split, skipping epochs a run lacks', async () => {
-    const api = createFakeApi();
-    const a = api.addRun({ epochsDone: 3 });
-    const b = api.addRun({ epochsDone: 2, hyperparams: { latentDim: 20 } });
-    const result = await api.call['runs:compare']({ runIds: [a.summary.id, b.summary.id] });
-    if (!result.ok) throw new Error(result.error.message);
-    const series = buildCompareSeries(result.value, { term: 'loss', splits: ['test'], hideFirstEpoch: true });
+  it('gives one line per run and split, skipping epochs a run lacks', () => {
+    const [e1, e2, e3] = [1, 2, 3].map((e) => fakeEpoch(e));
+    const comparison: RunComparison = {
+      runs: [],
+      epochs: [1, 2, 3],
+      series: [
+        { runId: 'a', train: [e1!.train, e2!.train, e3!.train], test: [e1!.test, e2!.test, e3!.test] },
+        { runId: 'b', train: [e1!.train, e2!.train, null], test: [e1!.test, e2!.test, null] },
+      ],
+      table: [],
+    };
+    const series = buildCompareSeries(comparison, { term: 'loss', splits: ['test'], hideFirstEpoch: true });
     expect(series).toHaveLength(2);
     expect(series[0]?.points.map((p) => p.x)).toEqual([2, 3]);
     expect(series[1]?.points.map((p) => p.x)).toEqual([2]);

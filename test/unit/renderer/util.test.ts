@@ -13,9 +13,18 @@ import {
 import { createImageCache, type ImageBatch } from '../../../src-renderer/lib/image-cache';
 import { latestOnly } from '../../../src-renderer/lib/latest-only';
 import { mlpParameterCount, mlpShape } from '../../../src-renderer/lib/model-size';
+import {
+  galleryProbe,
+  hoverProbe,
+  lossChartProbe,
+  manifoldProbe,
+  progressProbe,
+  scatterProbe,
+  timedPaint,
+} from '../../../src-renderer/lib/probes';
 import { shortcutFor, type KeyLike } from '../../../src-renderer/lib/shortcuts';
 import { err, ok, type Result } from '../../../shared/result';
-import { fakeEpoch } from './fake-api';
+import { fakeEpoch } from './fixtures';
 
 describe('ETA', () => {
   const base = {
@@ -278,5 +287,57 @@ describe('image cache', () => {
     });
     const result = await cache.load([1, 2]);
     expect(result.ok).toBe(false);
+  });
+});
+
+describe('probes', () => {
+  // The names and values the end-to-end tests and bench/ui-bench.mjs wait on.
+  it('gives each figure the attributes its readers wait on', () => {
+    expect(scatterProbe({ points: 10000, epoch: 3, hidden: '0,4', drawMs: 12.5 })).toEqual({
+      'data-points': 10000,
+      'data-epoch': 3,
+      'data-hidden': '0,4',
+      'data-draw-ms': 12.5,
+    });
+    expect(scatterProbe({ points: 0, epoch: null, hidden: '', drawMs: null })).toEqual({
+      'data-points': 0,
+      'data-epoch': '',
+      'data-hidden': '',
+      'data-draw-ms': '',
+    });
+    expect(hoverProbe({ state: 'ready', kind: 'space' })).toEqual({
+      'data-state': 'ready',
+      'data-kind': 'space',
+    });
+    expect(hoverProbe({ state: 'idle', kind: null })).toEqual({ 'data-state': 'idle', 'data-kind': '' });
+    expect(manifoldProbe({ n: 20, range: 4, loading: false, drawMs: 7 })).toEqual({
+      'data-n': 20,
+      'data-range': 4,
+      'data-loading': false,
+      'data-draw-ms': 7,
+    });
+    expect(galleryProbe({ offset: null, first: 0, missing: 0 })).toEqual({
+      'data-offset': 'fixed',
+      'data-shown': 0,
+      'data-missing': 0,
+    });
+    expect(galleryProbe({ offset: 20, first: null, missing: null })).toEqual({
+      'data-offset': 20,
+      'data-shown': '',
+      'data-missing': '',
+    });
+    expect(progressProbe(null)).toEqual({ 'data-status': '' });
+    expect(progressProbe('completed')).toEqual({ 'data-status': 'completed' });
+    expect(lossChartProbe(15)).toEqual({ 'data-points': 15 });
+  });
+
+  it('times a paint as the worker’s part plus the page’s, to 0.1 ms', () => {
+    let painted = false;
+    const ms = timedPaint(12.34, () => {
+      painted = true;
+    });
+    expect(painted).toBe(true);
+    expect(ms).toBeGreaterThanOrEqual(12.3);
+    expect(Math.round(ms * 10) / 10).toBe(ms);
   });
 });

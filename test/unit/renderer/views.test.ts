@@ -1,17 +1,32 @@
 // @vitest-environment happy-dom
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { flushPromises, mount } from '@vue/test-utils';
 import { defineComponent, h, ref } from 'vue';
 import { createPinia, setActivePinia, type Pinia } from 'pinia';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryHistory, createRouter, type Router } from 'vue-router';
 import { hyperparamFields } from '../../../shared/hyperparams';
+import type { DatasetInfo } from '../../../shared/contract';
+import type { Result } from '../../../shared/result';
+import type { RunSummary } from '../../../shared/run';
 import App from '../../../src-renderer/App.vue';
+import ExportPanel from '../../../src-renderer/components/ExportPanel.vue';
 import { useStaged } from '../../../src-renderer/composables/use-staged';
 import { routes } from '../../../src-renderer/router';
 import { useAppStore } from '../../../src-renderer/stores/app';
-import { createFakeApi, fakeEpoch, type FakeApi } from './fake-api';
+import { useOpenRunStore } from '../../../src-renderer/stores/open-run';
+import { writeTinyIdxSet } from '../../fixtures/datasets/idx-fixtures';
+import { openTestCore, tinyHyperparams, workerBuilt, type SpyApi, type TestCore } from './real-core';
 
-let api: FakeApi;
+// Against the real core (in process, real SQLite and training worker): build it with `npm run build:node`.
+const suite = workerBuilt ? describe : describe.skip;
+
+let t: TestCore;
+let api: SpyApi;
+/** A completed run of three epochs: the figures' tests read it. */
+let three: RunSummary;
 let pinia: Pinia;
 let router: Router;
 
@@ -25,15 +40,38 @@ async function mountAt(path: string) {
   return wrapper;
 }
 
+/** Starts a run of the tiny size without waiting for it. */
+async function startRun(epochs: number, trainLimit = tinyHyperparams.trainLimit): Promise<string> {
+  const started = await t.core.dispatch('runs:start', {
+    hyperparams: { ...tinyHyperparams, epochs, trainLimit },
+    backend: 'wasm',
+  });
+  if (!started.ok) throw new Error(started.error.message);
+  return (started.value as RunSummary).id;
+}
+
+beforeAll(async () => {
+  if (!workerBuilt) return;
+  t = openTestCore();
+  api = t.api;
+  three = await t.train({ hyperparams: { epochs: 3 }, name: 'three epochs' });
+});
+
+afterAll(async () => {
+  await t?.close();
+});
+
 beforeEach(() => {
   document.body.innerHTML = '';
   pinia = createPinia();
   setActivePinia(pinia);
-  api = createFakeApi();
+  if (!workerBuilt) return;
+  api.restore();
+  api.calls.length = 0;
   useAppStore().attach(api);
 });
 
-describe('New run', () => {
+suite('New run', () => {
   it('has a field for every hyperparameter of the schema, presets and the backend', async () => {
     const w = await mountAt('/new');
     for (const key of Object.keys(hyperparamFields))
@@ -63,39 +101,47 @@ describe('New run', () => {
     const w = await mountAt('/new');
     await w.find('[data-testid="preset-pytorch-example"]').trigger('click');
     expect((w.find('[data-testid="hp-latentDim"]').element as HTMLInputElement).value).toBe('20');
+    // A tiny run of the preset: the real core trains it.
+    await w.find('[data-testid="hp-epochs"]').setValue('1');
+    await w.find('[data-testid="hp-trainLimit"]').setValue('256');
+    await w.find('[data-testid="hp-testLimit"]').setValue('100');
+    const ended = t.next('run:status', ({ run }) => run.status === 'completed');
     await w.find('[data-testid="new-run-form"]').trigger('submit');
     await flushPromises();
     const started = api.callsOf('runs:start')[0];
     expect(started?.hyperparams.latentDim).toBe(20);
     expect(started?.hyperparams.batchSize).toBe(128);
-    expect(router.currentRoute.value.path).toMatch(/^\/runs\/run-\d+$/);
+    const { run } = await ended;
+    expect(run.hyperparams.hidden).toEqual([400]);
+    await vi.waitFor(() => expect(router.currentRoute.value.path).toBe(`/runs/${run.id}`));
     w.unmount();
   });
 
   it('imports a dataset with progress and selects it', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vae-idx-'));
+    const tiny = await writeTinyIdxSet(dir);
+    // The core imports for real once the test lets it: the progress shown meanwhile is the test's.
     let finish: (() => void) | null = null;
-    api.handle(
-      'datasets:import',
-      (arg) =>
-        new Promise((resolve) => {
-          finish = () => resolve({ ok: true, value: { ...api.datasets[0]!, name: arg.name, source: 'idx' } });
-        }),
-    );
+    const gate = new Promise<void>((resolve) => (finish = resolve));
+    api.handle('datasets:import', async (arg) => {
+      await gate;
+      return (await t.core.dispatch('datasets:import', arg)) as Result<DatasetInfo>;
+    });
     const w = await mountAt('/new');
     await w.find('[data-testid="dataset-import-toggle"]').trigger('click');
-    await w.find('[data-testid="dataset-import-name"]').setValue('fashion');
-    await w.find('[data-testid="dataset-import-paths"]').setValue('/d/train-images.gz\n/d/train-labels.gz');
+    await w.find('[data-testid="dataset-import-name"]').setValue('tiny');
+    await w.find('[data-testid="dataset-import-paths"]').setValue(tiny.files.join('\n'));
     await w.find('[data-testid="dataset-import-submit"]').trigger('click');
     await flushPromises();
     expect(w.find('[data-testid="dataset-import-progress"]').exists()).toBe(true);
-    api.emit('dataset:progress', { name: 'fashion', done: 300, total: 1200 });
+    api.emit('dataset:progress', { name: 'tiny', done: 300, total: 1200 });
     await flushPromises();
     expect(w.find('[data-testid="dataset-import-progress"]').text()).toContain('300 / 1,200 images');
     (finish as unknown as () => void)();
-    await flushPromises();
-    expect(w.find('[data-testid="dataset-import-progress"]').exists()).toBe(false);
-    expect((w.find('[data-testid="dataset-select"]').element as HTMLSelectElement).value).toBe('fashion');
+    await vi.waitFor(() => expect(w.find('[data-testid="dataset-import-progress"]').exists()).toBe(false));
+    expect((w.find('[data-testid="dataset-select"]').element as HTMLSelectElement).value).toBe('tiny');
     w.unmount();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('offers no file dialog in browser mode', async () => {
@@ -135,39 +181,41 @@ describe('New run', () => {
   });
 });
 
-describe('Runs', () => {
+suite('Runs', () => {
   it('says what to do when there are no runs', async () => {
+    // A core of its own: this file's has runs.
+    const empty = openTestCore();
+    useAppStore().attach(empty.api);
     const w = await mountAt('/runs');
     expect(w.find('[data-testid="runs-empty"]').text()).toContain('New run');
     w.unmount();
+    await empty.close();
   });
 
   it('lists runs with their final test loss and deletes after confirmation', async () => {
-    const run = api.addRun({ name: 'seed run', epochsDone: 2 });
+    const run = await t.train({ name: 'seed run', hyperparams: { epochs: 2 } });
     const w = await mountAt('/runs');
-    const row = w.find(`[data-testid="run-row-${run.summary.id}"]`);
+    const row = w.find(`[data-testid="run-row-${run.id}"]`);
     expect(row.text()).toContain('seed run');
-    expect(w.find(`[data-testid="run-loss-${run.summary.id}"]`).text()).toBe(
-      fakeEpoch(2).test.loss.toFixed(1),
-    );
-    await w.find(`[data-testid="run-delete-${run.summary.id}"]`).trigger('click');
+    expect(w.find(`[data-testid="run-loss-${run.id}"]`).text()).toBe(run.lastTest?.loss.toFixed(1));
+    await w.find(`[data-testid="run-delete-${run.id}"]`).trigger('click');
     expect(document.querySelector('[data-testid="confirm-dialog"]')).not.toBeNull();
     expect(api.callsOf('runs:delete')).toEqual([]);
     await w.find('[data-testid="confirm-ok"]').trigger('click');
     await flushPromises();
-    expect(api.callsOf('runs:delete')).toEqual([{ runId: run.summary.id }]);
-    expect(w.find(`[data-testid="run-row-${run.summary.id}"]`).exists()).toBe(false);
+    expect(api.callsOf('runs:delete')).toEqual([{ runId: run.id }]);
+    expect(w.find(`[data-testid="run-row-${run.id}"]`).exists()).toBe(false);
     w.unmount();
   });
 
   it('renames in place', async () => {
-    const run = api.addRun({ name: 'before' });
+    const run = await t.train({ name: 'before' });
     const w = await mountAt('/runs');
-    await w.find(`[data-testid="run-rename-${run.summary.id}"]`).trigger('click');
+    await w.find(`[data-testid="run-rename-${run.id}"]`).trigger('click');
     await w.find('[data-testid="run-rename-input"]').setValue('after');
     await w.find('[data-testid="run-rename-save"]').trigger('click');
     await flushPromises();
-    expect(w.find(`[data-testid="run-link-${run.summary.id}"]`).text()).toBe('after');
+    expect(w.find(`[data-testid="run-link-${run.id}"]`).text()).toBe('after');
     w.unmount();
   });
 
@@ -205,9 +253,103 @@ describe('staged mounting', () => {
   });
 });
 
-describe('Run view', () => {
+suite('Run view of a finished run', () => {
+  it('draws the figures of the latest epoch and moves with the slider', async () => {
+    const w = await mountAt(`/runs/${three.id}`);
+    await flushPromises();
+    // The figures mount one per task, the KL chart last.
+    await vi.waitFor(() => expect(w.find('[data-testid="kl-chart"]').exists()).toBe(true), {
+      timeout: 10_000,
+    });
+    for (const id of [
+      'gallery',
+      'scatter-canvas',
+      'manifold-canvas',
+      'loss-chart',
+      'kl-chart',
+      'epoch-slider',
+    ]) {
+      expect(w.find(`[data-testid="${id}"]`).exists(), id).toBe(true);
+    }
+    expect(w.find('[data-testid="epoch-value"]').text()).toBe('3');
+    await w.find('[data-testid="epoch-slider"]').setValue('0');
+    // The store takes a new task between receiving a snapshot and showing it.
+    await vi.waitFor(() => expect(w.find('[data-testid="epoch-value"]').text()).toBe('1'));
+    expect(w.find('[data-testid="epoch-value"]').text()).toBe('1');
+    expect(w.find('[data-testid="manifold-canvas"]').attributes('data-n')).toBe('20');
+    w.unmount();
+  });
+
+  it('pages the gallery to real originals from the run’s dataset', async () => {
+    const w = await mountAt(`/runs/${three.id}`);
+    const gallery = () => w.find('[data-testid="gallery"]');
+    await vi.waitFor(() => expect(gallery().attributes('data-offset')).toBe('fixed'));
+    await w.find('[data-testid="gallery-next"]').trigger('click');
+    await vi.waitFor(() => expect(gallery().attributes('data-shown')).toBe('10'), { timeout: 5000 });
+    expect(gallery().attributes('data-missing')).toBe('0');
+    // That page was asked for when the run opened; paging to it asks nothing more.
+    expect(api.callsOf('datasets:images')).toEqual([
+      { name: 'mnist', split: 'test', indices: [10, 11, 12, 13, 14, 15, 16, 17, 18, 19] },
+    ]);
+    await w.find('[data-testid="gallery-next"]').trigger('click');
+    await vi.waitFor(() => expect(gallery().attributes('data-shown')).toBe('20'), { timeout: 5000 });
+    expect(api.callsOf('datasets:images').at(-1)?.indices).toEqual([20, 21, 22, 23, 24, 25, 26, 27, 28, 29]);
+    w.unmount();
+  });
+});
+
+suite('Export panel', () => {
+  it('refuses to write a report over another one unless told to replace it', async () => {
+    const out = mkdtempSync(path.join(os.tmpdir(), 'vae-export-view-'));
+    try {
+      const dir = path.join(out, 'report');
+      const w = mount(ExportPanel, {
+        props: { run: three, epochs: [], batches: [], epoch: null },
+        global: { plugins: [pinia] },
+      });
+      await w.find('[data-testid="export-dir"]').setValue(dir);
+      await w.find('[data-testid="export-report"]').trigger('click');
+      await vi.waitFor(() => expect(w.find('[data-testid="export-result"]').exists()).toBe(true), {
+        timeout: 20_000,
+      });
+      await w.find('[data-testid="export-report"]').trigger('click');
+      await vi.waitFor(() => expect(w.find('[data-testid="export-error"]').exists()).toBe(true), {
+        timeout: 20_000,
+      });
+      expect(w.find('[data-testid="export-error"]').text()).toContain(
+        `The report folder ${dir} is not empty`,
+      );
+      expect(api.callsOf('runs:export').at(-1)).toEqual({ runId: three.id, dir });
+      await w.find('[data-testid="export-overwrite"]').setValue(true);
+      await w.find('[data-testid="export-report"]').trigger('click');
+      await vi.waitFor(() => expect(w.find('[data-testid="export-result"]').exists()).toBe(true), {
+        timeout: 20_000,
+      });
+      expect(api.callsOf('runs:export').at(-1)).toEqual({ runId: three.id, dir, overwrite: true });
+      expect(w.find('[data-testid="export-error"]').exists()).toBe(false);
+      w.unmount();
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
+
+suite('Run view of a run in the worker’s hands', () => {
+  // A long run holds the worker, so the runs these tests start stay queued: active, with no
+  // progress but the test's own, whatever the machine's speed.
+  let blocker = '';
+  beforeAll(async () => {
+    blocker = await startRun(100, 60_000);
+    await t.next('run:progress', (p) => p.runId === blocker);
+  });
+  afterAll(async () => {
+    const stopped = t.next('run:status', ({ run }) => run.id === blocker && run.status === 'stopped');
+    await t.core.dispatch('runs:stop', { runId: blocker });
+    await stopped;
+  });
+
   it('shows progress, stops, and says when figures will come', async () => {
-    const run = api.addRun({ epochsDone: 0, status: 'running', hyperparams: { epochs: 5 } });
+    const run = { summary: { id: await startRun(5) } };
     const w = await mountAt(`/runs/${run.summary.id}`);
     // The part below the chart mounts a task after the run's head.
     await vi.waitFor(() => expect(w.find('[data-testid="figures-empty"]').text()).toContain('epoch 1 ends'));
@@ -233,17 +375,20 @@ describe('Run view', () => {
   });
 
   it('takes new batches into the loss chart at most four times a second', async () => {
-    const run = api.addRun({ epochsDone: 0, status: 'running', hyperparams: { epochs: 5 } });
+    const run = { summary: { id: await startRun(5) } };
     const w = await mountAt(`/runs/${run.summary.id}`);
     const points = () => w.find('[data-testid="loss-chart"]').attributes('data-points');
+    // Steps per epoch known (from the dataset's size), so only the batches change below.
+    await vi.waitFor(() => expect(useOpenRunStore().stepsPerEpoch).toBe(4));
+    await flushPromises();
     expect(points()).toBe('0');
     for (let step = 1; step <= 5; step++) {
       api.emit('run:progress', {
         runId: run.summary.id,
         epoch: 1,
         step,
-        // As many as the dataset and batch size give (60,000 / 64), so only the batches change.
-        stepsPerEpoch: 938,
+        // As many as the dataset and batch size give (256 / 64), so only the batches change.
+        stepsPerEpoch: 4,
         train: { loss: 200 - step, recon: 190 - step, kl: 10 },
         samplesPerSecond: 3200,
       });
@@ -255,55 +400,8 @@ describe('Run view', () => {
     w.unmount();
   });
 
-  it('draws the figures of the latest epoch and moves with the slider', async () => {
-    const run = api.addRun({ epochsDone: 3 });
-    const w = await mountAt(`/runs/${run.summary.id}`);
-    await flushPromises();
-    // The figures mount one per task, the KL chart last.
-    await vi.waitFor(() => expect(w.find('[data-testid="kl-chart"]').exists()).toBe(true));
-    for (const id of [
-      'gallery',
-      'scatter-canvas',
-      'manifold-canvas',
-      'loss-chart',
-      'kl-chart',
-      'epoch-slider',
-    ]) {
-      expect(w.find(`[data-testid="${id}"]`).exists(), id).toBe(true);
-    }
-    expect(w.find('[data-testid="epoch-value"]').text()).toBe('3');
-    await w.find('[data-testid="epoch-slider"]').setValue('0');
-    // The store takes a new task between receiving a snapshot and showing it.
-    await vi.waitFor(() => expect(w.find('[data-testid="epoch-value"]').text()).toBe('1'));
-    expect(w.find('[data-testid="epoch-value"]').text()).toBe('1');
-    expect(w.find('[data-testid="manifold-canvas"]').attributes('data-n')).toBe('20');
-    w.unmount();
-  });
-
-  it('pages the gallery to real originals from the run’s dataset', async () => {
-    const run = api.addRun({ epochsDone: 2 });
-    const w = await mountAt(`/runs/${run.summary.id}`);
-    const gallery = () => w.find('[data-testid="gallery"]');
-    await vi.waitFor(() => expect(gallery().attributes('data-offset')).toBe('fixed'));
-    await w.find('[data-testid="gallery-next"]').trigger('click');
-    await flushPromises();
-    await flushPromises();
-    expect(gallery().attributes('data-shown')).toBe('10');
-    expect(gallery().attributes('data-missing')).toBe('0');
-    // That page was asked for when the run opened; paging to it asks nothing more.
-    expect(api.callsOf('datasets:images')).toEqual([
-      { name: 'mnist', split: 'test', indices: [10, 11, 12, 13, 14, 15, 16, 17, 18, 19] },
-    ]);
-    await w.find('[data-testid="gallery-next"]').trigger('click');
-    await flushPromises();
-    await flushPromises();
-    expect(gallery().attributes('data-shown')).toBe('20');
-    expect(api.callsOf('datasets:images').at(-1)?.indices).toEqual([20, 21, 22, 23, 24, 25, 26, 27, 28, 29]);
-    w.unmount();
-  });
-
   it('stops with the S key', async () => {
-    const run = api.addRun({ epochsDone: 1, status: 'running' });
+    const run = { summary: { id: await startRun(1) } };
     const w = await mountAt(`/runs/${run.summary.id}`);
     window.dispatchEvent(new KeyboardEvent('keydown', { key: 's' }));
     await flushPromises();
@@ -315,10 +413,10 @@ describe('Run view', () => {
   });
 });
 
-describe('Compare', () => {
+suite('Compare', () => {
   it('asks for runs, then overlays them and filters the table', async () => {
-    const a = api.addRun({ name: 'a' });
-    const b = api.addRun({ name: 'b', hyperparams: { beta: 4 } });
+    const a = { summary: await t.train({ name: 'a' }) };
+    const b = { summary: await t.train({ name: 'b', hyperparams: { beta: 4 } }) };
     const w = await mountAt('/compare');
     expect(w.find('[data-testid="compare-empty"]').exists()).toBe(true);
     await w.find(`[data-testid="compare-pick-${a.summary.id}"]`).setValue(true);
@@ -336,7 +434,7 @@ describe('Compare', () => {
   });
 });
 
-describe('About', () => {
+suite('About', () => {
   it('keeps its test ids', async () => {
     const w = await mountAt('/about');
     for (const id of [

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { decodeChunks, encodeChunks, thinSeries } from '../../../src-main/store/batch-chunks';
-import type { BatchMetricsRow } from '../../../src-main/store';
+import type { BatchLoss } from '../../../src-main/store';
 
-const row = (step: number, epoch: number, loss = step): BatchMetricsRow => ({
+const row = (step: number, epoch: number, loss = step): BatchLoss => ({
   step,
   epoch,
   loss,
@@ -10,7 +10,7 @@ const row = (step: number, epoch: number, loss = step): BatchMetricsRow => ({
   kl: 1,
 });
 
-function roundTrip(rows: BatchMetricsRow[]) {
+function roundTrip(rows: BatchLoss[]) {
   return decodeChunks(encodeChunks(rows).map((c) => ({ ...c })));
 }
 

@@ -6,12 +6,34 @@
  * - `write`: creates `count` runs, each with one recorded epoch and batch rows.
  * - `fill`: records epochs with 1 MB checkpoints until a write fails (the parent
  *   sets a file-size limit), then reports the error.
+ * - `read` / `open`: opens the store read-only / for writing and lists the
+ *   names of its runs, or reports why it could not.
  */
 import { openStore, StoreError } from '../../../src-main/store';
 import { checkpoint, floats, hyperparams, metrics } from './fixtures';
 
 const [mode, path, countArg] = process.argv.slice(2);
-if (!path) throw new Error('usage: child-store.ts <write|fill> <db path> [count]');
+if (!path) throw new Error('usage: child-store.ts <write|fill|read|open> <db path> [count]');
+
+function describe(caught: unknown): { code: string; message: string } {
+  return caught instanceof StoreError
+    ? { code: caught.code, message: caught.message }
+    : { code: 'other', message: String(caught) };
+}
+
+if (mode === 'read' || mode === 'open') {
+  try {
+    const reader = openStore({ path, appVersion: 'child', readonly: mode === 'read' });
+    const names = reader.listRuns().map((r) => r.name);
+    const notices = reader.notices.map((n) => n.message);
+    reader.close();
+    console.log(JSON.stringify({ names, notices, error: null }));
+  } catch (caught) {
+    console.log(JSON.stringify({ names: null, error: describe(caught) }));
+  }
+  process.exit(0);
+}
+
 const store = openStore({ path, appVersion: 'child' });
 
 if (mode === 'write') {
@@ -46,10 +68,7 @@ if (mode === 'write') {
       store.recordEpoch({ runId: run.id, metrics: metrics(e), checkpoint: cp });
       stored = e;
     } catch (caught) {
-      error =
-        caught instanceof StoreError
-          ? { code: caught.code, message: caught.message }
-          : { code: 'other', message: String(caught) };
+      error = describe(caught);
     }
   }
   try {

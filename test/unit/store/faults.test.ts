@@ -72,7 +72,11 @@ function runChild(
 ): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
     const command = `${shellPrefix}exec "${process.execPath}" "${jitiCli}" "${childScript}" ${args.map((a) => `"${a}"`).join(' ')}`;
-    const child = spawn('bash', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // jiti's transform cache is a file write: under a file-size limit it would fail before the store opens.
+    const child = spawn('bash', ['-c', command], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, JITI_FS_CACHE: 'false' },
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -118,23 +122,41 @@ describe('openStore: unusable files are moved aside, never deleted', () => {
     expect(store.listRuns()).toEqual([]);
   });
 
-  it('moves aside a database written by a newer version, with its data intact', () => {
+  it('leaves a database written by a newer version where it is, while that version has it open', () => {
     const first = openStore({ path: file, appVersion: '0.1.0' });
     const runId = seedRun(first);
     first.close();
-    const raw = new Database(file);
-    raw.pragma(`user_version = ${latestVersion + 5}`);
-    raw.close();
-    const store = openTracked();
-    expect(store.notices[0]!.message).toContain(`schema`);
-    expect(store.notices[0]!.message).toContain('newer version');
-    expect(store.listRuns()).toEqual([]);
-    const [moved] = asideFiles();
-    expect(moved).toMatch(/^runs\.db\.newer-/);
-    const old = new Database(join(tmp.dir, moved!), { readonly: true });
-    expect(old.pragma('user_version', { simple: true })).toBe(latestVersion + 5);
-    expect(old.prepare('SELECT id FROM runs').pluck().all()).toEqual([runId]);
-    old.close();
+    // The newer app: its schema, its newest run, and its connection still open with a -wal and -shm.
+    const newer = new Database(file);
+    newer.pragma('journal_mode = WAL');
+    newer.pragma('wal_autocheckpoint = 0');
+    newer.pragma(`user_version = ${latestVersion + 5}`);
+    newer.prepare("UPDATE runs SET app_version = '9.1.0' WHERE id = ?").run(runId);
+    const before = ['runs.db', 'runs.db-shm', 'runs.db-wal'].map((f) => readFileSync(join(tmp.dir, f)));
+    for (const readonly of [false, true]) {
+      const error = caught(() => openStore({ path: file, appVersion: '0.1.0', readonly }));
+      expect(error.code).toBe('unavailable');
+      expect(error.message).toBe(
+        `The database ${file} was written by a newer version of VAE Studio (schema ${latestVersion + 5}; ` +
+          `its newest run was created by VAE Studio 9.1.0), and VAE Studio 0.1.0 reads schemas up to ` +
+          `${latestVersion}. Update VAE Studio to open it; the file was left as it is.`,
+      );
+    }
+    expect(readdirSync(tmp.dir).sort()).toEqual(['runs.db', 'runs.db-shm', 'runs.db-wal']);
+    expect(readFileSync(file).equals(before[0]!)).toBe(true);
+    expect(readFileSync(`${file}-wal`).equals(before[2]!)).toBe(true);
+    // The newer app goes on writing to the same file, and its data is all there.
+    newer.prepare("UPDATE runs SET name = 'renamed by the newer app' WHERE id = ?").run(runId);
+    expect(newer.prepare('SELECT name FROM runs').pluck().all()).toEqual(['renamed by the newer app']);
+    newer.close();
+  });
+
+  it('names only the schema when the newer file has no readable run', () => {
+    new Database(file).pragma(`user_version = ${latestVersion + 1}`);
+    const error = caught(() => openStore({ path: file, appVersion: '0.1.0', readonly: true }));
+    expect(error.code).toBe('unavailable');
+    expect(error.message).toContain(`(schema ${latestVersion + 1}), and VAE Studio 0.1.0`);
+    expect(readdirSync(tmp.dir)).toEqual(['runs.db']);
   });
 
   it('fails with io_error naming the path when the folder cannot be created', () => {
@@ -270,7 +292,7 @@ describe('two processes on one database', () => {
     await new Promise((resolve) => child.once('close', resolve));
     expect(run.status).toBe('queued');
     expect(waited).toBeGreaterThan(300);
-    expect(store.listDatasets().map((d) => d.name)).toEqual(['child']);
+    expect(store.getDataset('child').name).toBe('child');
   });
 
   it('the app and the CLI write at the same time: both succeed', async () => {

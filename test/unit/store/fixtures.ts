@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { presets, type Hyperparams } from '../../../shared/hyperparams';
 import type { EpochMetrics, Snapshot } from '../../../shared/run';
-import type { Checkpoint, NamedTensor } from '../../../src-main/store';
+import type { Checkpoint, NamedArray } from '../../../src-main/store';
 
 /** A fresh temp folder; `cleanup` removes it. */
 export function tempDir(prefix = 'vae-store-'): { dir: string; cleanup: () => void } {
@@ -81,7 +81,7 @@ export function snapshot(
 export function decoderWeights(
   seed = 1,
   shape: { latent: number; hidden: number; pixels: number } = { latent: 2, hidden: 8, pixels: 16 },
-): NamedTensor[] {
+): NamedArray[] {
   const { latent, hidden, pixels } = shape;
   return [
     { name: 'decoder/dense_0/kernel', shape: [latent, hidden], data: floats(latent * hidden, seed) },
@@ -94,7 +94,10 @@ export function decoderWeights(
 export function checkpoint(epoch: number, seed = 1): Checkpoint {
   const weights = decoderWeights(seed);
   return {
+    format: 1,
     epoch,
+    // The store keeps the spec as given; it does not match these weights to it.
+    spec: { arch: 'mlp', image: { height: 4, width: 4, channels: 1 }, latentDim: 2, hidden: [8] },
     weights,
     optimizer: [
       { name: 'iterations', shape: [], data: Float32Array.of(epoch * 938) },

@@ -59,6 +59,13 @@ describe('tensor codec', () => {
     ).toThrow(/invalid shape/);
   });
 
+  it("keeps the checkpoint's format and model spec, and refuses a blob without them", () => {
+    const original = checkpoint(3);
+    expect(decodeCheckpoint(encodeCheckpoint(original))).toEqual(original);
+    // Decoder weights are a bundle too, but not a checkpoint: resuming from one must fail, not guess a model.
+    expect(() => decodeCheckpoint(encodeTensors(3, original.weights))).toThrow(/format 1 with a model spec/);
+  });
+
   it('detects damaged blobs', () => {
     const blob = encodeCheckpoint(checkpoint(2));
     expect(() => decodeTensorBundle(blob.subarray(0, blob.length - 4))).toThrow(/truncated/);

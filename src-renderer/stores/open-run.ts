@@ -1,7 +1,8 @@
 import { defineStore } from 'pinia';
-import { computed, ref, shallowRef, triggerRef, watch } from 'vue';
+import { computed, markRaw, ref, shallowRef, triggerRef, watch } from 'vue';
 import type { Unsubscribe } from '../../shared/contract';
-import type { BatchProgress, EpochMetrics, RunSummary } from '../../shared/run';
+import { err, ok, type Result } from '../../shared/result';
+import type { BatchProgress, EpochMetrics, RunSummary, Snapshot } from '../../shared/run';
 import { batchRowsToPoints, progressToBatchPoint, type BatchPoint } from '../charts/loss-series';
 import { estimateEta } from '../lib/eta';
 import { activeStatuses, resumableStatuses } from '../lib/format';
@@ -9,8 +10,16 @@ import { useAppStore } from './app';
 import { callApi, valueOr } from './call';
 import { useDatasetsStore } from './datasets';
 
-/** One run as it trains: summary, metrics so far, progress, stop and resume. */
-export const useLiveStore = defineStore('live', () => {
+/** Snapshots kept per open run (each is up to a few MB: codes of the whole test set, images). */
+const snapshotCacheSize = 16;
+
+/**
+ * The run on screen, the one owner of what the core says about it: summary,
+ * finished epochs, batch losses, live progress, the epochs with a snapshot and
+ * the snapshots fetched so far; stop and resume. The figures (the explore
+ * store) derive from it.
+ */
+export const useOpenRunStore = defineStore('openRun', () => {
   const app = useAppStore();
   const datasets = useDatasetsStore();
   /** The run on screen. */
@@ -22,7 +31,12 @@ export const useLiveStore = defineStore('live', () => {
   const batches = shallowRef<BatchPoint[]>([]);
   /** Bumped whenever `batches` grows in place (props of the same array do not notice otherwise). */
   const batchVersion = ref(0);
+  /** Epochs with a stored snapshot, ascending. */
   const snapshotEpochs = ref<number[]>([]);
+  /** Bumped by every successful `load`, also of the run already open: the figures start over from it. */
+  const generation = ref(0);
+  /** Snapshots by epoch, as fetched; plain (not reactive): large, read through `snapshot()`. */
+  const snapshots = new Map<number, Snapshot>();
   const checkpointEpoch = ref<number | null>(null);
   /** The latest progress event of this run. */
   const progress = shallowRef<BatchProgress | null>(null);
@@ -83,6 +97,7 @@ export const useLiveStore = defineStore('live', () => {
       progress.value = null;
       snapshotEpochs.value = [];
       checkpointEpoch.value = null;
+      snapshots.clear();
     }
     runId.value = id;
     loading.value = true;
@@ -110,9 +125,30 @@ export const useLiveStore = defineStore('live', () => {
     const lastStep = rows.length > 0 ? (rows[rows.length - 1] as [number, number, number, number])[0] : 0;
     batches.value = [...batchRowsToPoints(rows), ...batches.value.filter((b) => b.step > lastStep)];
     batchVersion.value++;
-    snapshotEpochs.value = snaps.slice();
+    snapshotEpochs.value = [...new Set([...snaps, ...snapshotEpochs.value])].sort((a, b) => a - b);
     checkpointEpoch.value = checkpoint;
+    generation.value++;
     return true;
+  }
+
+  /** The snapshot of the open run at `epoch` when it was fetched before. */
+  function peekSnapshot(epoch: number): Snapshot | undefined {
+    return snapshots.get(epoch);
+  }
+
+  /** The snapshot of the open run at `epoch`, fetched once and kept for the next time. */
+  async function snapshot(epoch: number): Promise<Result<Snapshot>> {
+    const id = runId.value;
+    if (id === null) return err('not_found', 'No run is open.');
+    const cached = snapshots.get(epoch);
+    if (cached) return ok(cached);
+    const result = await callApi(app.api, 'runs:snapshot', { runId: id, epoch });
+    // Kept only while its run is still the one open.
+    if (result.ok && runId.value === id) {
+      snapshots.set(epoch, markRaw(result.value));
+      if (snapshots.size > snapshotCacheSize) snapshots.delete(snapshots.keys().next().value as number);
+    }
+    return result;
   }
 
   /** Forgets the run on screen (events for it are then ignored). */
@@ -156,7 +192,7 @@ export const useLiveStore = defineStore('live', () => {
       (a, b) => a.epoch - b.epoch,
     );
     if (!snapshotEpochs.value.includes(metrics.epoch))
-      snapshotEpochs.value = [...snapshotEpochs.value, metrics.epoch];
+      snapshotEpochs.value = [...snapshotEpochs.value, metrics.epoch].sort((a, b) => a - b);
     if (run.value) {
       run.value = {
         ...run.value,
@@ -189,6 +225,7 @@ export const useLiveStore = defineStore('live', () => {
     batches,
     batchVersion,
     snapshotEpochs,
+    generation,
     checkpointEpoch,
     progress,
     loading,
@@ -203,6 +240,8 @@ export const useLiveStore = defineStore('live', () => {
     fraction,
     eta,
     load,
+    snapshot,
+    peekSnapshot,
     close,
     stop,
     resume,

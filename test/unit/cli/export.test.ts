@@ -1,0 +1,57 @@
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { main } from '../../../src-main/cli';
+import { databaseFileName } from '../../../src-main/core/core';
+import { openStore } from '../../../src-main/store';
+import { hyperparams, metrics, snapshot, tempDir } from '../store/fixtures';
+
+async function run(...argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  return { code, stdout, stderr };
+}
+
+describe('vae-studio runs export', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let runId: string;
+  beforeEach(() => {
+    tmp = tempDir('vae-cli-export-');
+    const store = openStore({ path: join(tmp.dir, databaseFileName), appVersion: '0.1.0' });
+    const created = store.createRun({ hyperparams: hyperparams(), datasetHash: 'h', status: 'running' });
+    store.recordEpoch({ runId: created.id, metrics: metrics(1), snapshot: snapshot(1) });
+    store.setStatus({ runId: created.id, status: 'completed' });
+    store.close();
+    runId = created.id;
+  });
+  afterEach(() => tmp.cleanup());
+
+  it('refuses a folder that is not empty unless --overwrite is given', async () => {
+    const out = join(tmp.dir, 'report');
+    const first = await run('runs', 'export', runId, '--out', out, '--data-dir', tmp.dir);
+    expect(first).toMatchObject({ code: 0, stdout: `Wrote 7 files to ${out}\n` });
+    const again = await run('runs', 'export', runId, '--out', out, '--data-dir', tmp.dir);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toBe(
+      `vae-studio: The report folder ${out} is not empty (it holds batches.csv, gallery.png, hyperparams.json, …); choose a new or empty folder, or allow replacing an earlier report ("Replace an earlier report" in the app, --overwrite on the command line).\n`,
+    );
+    const forced = await run('runs', 'export', runId, '--out', out, '--data-dir', tmp.dir, '--overwrite');
+    expect(forced).toMatchObject({ code: 0, stdout: `Wrote 7 files to ${out}\n` });
+  });
+
+  it('refuses to write through a planted link and leaves its target as it was', async () => {
+    const out = join(tmp.dir, 'report');
+    const victim = join(tmp.dir, 'victim.txt');
+    writeFileSync(victim, 'precious');
+    mkdirSync(out);
+    symlinkSync(victim, join(out, 'metrics.csv'));
+    const result = await run('runs', 'export', runId, '--out', out, '--data-dir', tmp.dir, '--overwrite');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      `vae-studio: metrics.csv in the report folder ${out} is a symbolic link (it points to ${victim}); VAE Studio never writes through links. Remove the link or choose another folder.\n`,
+    );
+    expect(readFileSync(victim, 'utf8')).toBe('precious');
+    expect(readdirSync(out)).toEqual(['metrics.csv']);
+  });
+});
