@@ -149,13 +149,12 @@ export class SweepService {
     this.stopHeartbeat();
   }
 
+  /** Stops a run if this process queues or trains it; a run of another process answers `conflict`, ignored. */
   private stopRun(runId: string): void {
-    if (this.o.runs.currentRunId === runId || this.o.store.getRunSummary(runId).status === 'queued') {
-      try {
-        this.o.runs.stop(runId);
-      } catch (error) {
-        if (!hasErrorCode(error)) throw error;
-      }
+    try {
+      this.o.runs.stop(runId);
+    } catch (error) {
+      if (!hasErrorCode(error)) throw error;
     }
   }
 
