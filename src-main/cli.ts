@@ -32,6 +32,7 @@ ${sweepHelp}  datasets list         Datasets available for training
       --allow-remote      accept --host beyond loopback: anyone who reaches it may try the token,
                           which travels in clear text (prefer an SSH tunnel)
       --allow-origin O    also accept pages served from origin O (e.g. a dev server)
+      --resume-sweeps     go on with the sweeps a closed or killed process left unfinished
   help                  Show this help
   version               Print the version
 
@@ -74,6 +75,7 @@ async function serveCommand(args: string[], io: CliIo): Promise<number> {
       db: { type: 'string' },
       'allow-origin': { type: 'string', multiple: true },
       'allow-remote': { type: 'boolean' },
+      'resume-sweeps': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -113,6 +115,7 @@ async function serveCommand(args: string[], io: CliIo): Promise<number> {
       port: portOf(values.port),
       extraOrigins: values['allow-origin'] ?? [],
       ...(token ? { token } : {}),
+      ...(values['resume-sweeps'] ? { resumeSweeps: true } : {}),
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

@@ -1,3 +1,7 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { backendChoices, hyperparamFlags, type BackendChoice } from '../../shared/hyperparams';
 import {
   sweepKeys,
@@ -41,6 +45,7 @@ export const sweepHelp = `  sweep                 Queue a grid of runs and train
       --lr 1e-4:1e-2:3    (the learning rate's ranges are spread on a log scale)
       --samples N         random search: N draws from the lists and ranges instead of the grid
       --search-seed S     seed of the random search (default 1)
+      --parallel N        N workers (processes, one training each) on the queue; default 1
       --name TEXT         a name for the sweep; other train flags set the fixed hyperparameters
   sweep resume ID       Finish a sweep's remaining runs (a run cut off resumes from its checkpoint)
   sweep list            Every sweep with its id and progress
@@ -177,6 +182,49 @@ function finish(sweep: SweepDetail, json: boolean | undefined, io: CliIo): numbe
   return sweep.status === 'completed' && sweep.completed === sweep.total ? 0 : 1;
 }
 
+/**
+ * Extra workers for `--parallel N`: each is a `vae-studio sweep resume ID`
+ * process with its own training worker, claiming from the same SQLite queue.
+ * Their stderr is passed through with a prefix.
+ */
+function spawnWorkers(
+  count: number,
+  sweepId: string,
+  values: { 'data-dir'?: string | undefined; db?: string | undefined },
+  io: CliIo,
+): ChildProcess[] {
+  const bin = path.resolve(__dirname, '..', '..', '..', '..', 'bin', 'vae-studio.js');
+  if (count > 0 && !fs.existsSync(bin)) {
+    io.stderr(`--parallel: ${bin} is missing, so this process works alone.\n`);
+    return [];
+  }
+  return Array.from({ length: count }, (_, i) => {
+    const args = [bin, 'sweep', 'resume', sweepId];
+    if (values['data-dir']) args.push('--data-dir', values['data-dir']);
+    if (values.db) args.push('--db', values.db);
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let rest = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      const lines = (rest + chunk.toString()).split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) if (line.trim()) io.stderr(`[worker ${i + 2}] ${line}\n`);
+    });
+    return child;
+  });
+}
+
+function parallelOf(text: string | undefined): number {
+  if (text === undefined) return 1;
+  const n = Number(text);
+  const cores = os.availableParallelism();
+  if (!Number.isInteger(n) || n < 1 || n > cores) {
+    throw new UsageError(
+      `--parallel must be an integer from 1 to ${cores} (the cores here; each worker trains on one), not "${text}".`,
+    );
+  }
+  return n;
+}
+
 /** `vae-studio sweep …`. */
 export async function sweepCommand(args: string[], io: CliIo, help: string): Promise<number> {
   const sub = args[0];
@@ -245,6 +293,7 @@ export async function sweepCommand(args: string[], io: CliIo, help: string): Pro
     );
   }
   const spec = sweepSpecFromFlags(values);
+  const parallel = parallelOf(values.parallel);
   const backend = values.backend ?? 'auto';
   if (!(backendChoices as readonly string[]).includes(backend)) {
     throw new UsageError(`--backend must be one of ${backendChoices.join(', ')}, not "${backend}".`);
@@ -260,6 +309,11 @@ export async function sweepCommand(args: string[], io: CliIo, help: string): Pro
     );
     api.close();
     io.stderr(`Sweep ${sweep.id} "${sweep.name}": ${sweep.total} run(s) queued.\n`);
-    return finish(await follow(core, sweep.id, io), values.json, io);
+    const workers = spawnWorkers(Math.min(parallel, sweep.total) - 1, sweep.id, values, io);
+    const exited = workers.map((w) => new Promise((resolve) => w.once('exit', resolve)));
+    await follow(core, sweep.id, io);
+    // This process has nothing left to claim; the other workers may still be training theirs.
+    await Promise.all(exited);
+    return finish(core.sweeps.get(sweep.id), values.json, io);
   });
 }

@@ -37,6 +37,8 @@ export interface CoreOptions {
    * never moved aside, upgraded or marked, and a missing one reads as empty.
    */
   readonly?: boolean;
+  /** Work on the sweeps left unfinished (a closed or killed app) as soon as the core is up. */
+  resumeSweeps?: boolean;
 }
 
 /** The app's services behind one dispatch function and one event bus, shared by every shell. */
@@ -149,6 +151,9 @@ export function createCore(options: CoreOptions): Core {
     },
     logError,
   });
+  if (options.resumeSweeps) {
+    for (const id of sweeps.unfinished()) sweeps.resume(id);
+  }
   let closed: Promise<void> | null = null;
   return {
     dispatch,

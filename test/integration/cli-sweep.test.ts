@@ -78,6 +78,30 @@ describe('vae-studio sweep', () => {
     expect(runs.map((r) => r.id).sort()).toEqual(report.runs.map((r) => r.runId).sort());
   });
 
+  it('with --parallel 2, two processes share the queue and train every run exactly once', () => {
+    const { code, stdout, stderr } = cli(
+      'sweep',
+      '--seed',
+      '1,2,3,4',
+      '--epochs',
+      '1',
+      ...small,
+      '--name',
+      'parallel',
+      '--parallel',
+      '2',
+      '--json',
+    );
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as SweepReport;
+    expect(report).toMatchObject({ status: 'completed', total: 4, completed: 4 });
+    expect(new Set(report.runs.map((r) => r.runId)).size).toBe(4);
+    // The second process trained some of them.
+    expect(stderr).toMatch(/\[worker 2\] \[\d\/4\] seed \d/);
+    const runs = JSON.parse(cli('runs', 'list', '--sweep', report.sweepId, '--json').stdout) as ListedRun[];
+    expect(runs.map((r) => r.status)).toEqual(['completed', 'completed', 'completed', 'completed']);
+  });
+
   it('refuses bad input before anything is queued', () => {
     expect(cli('sweep', '--beta', '1,200')).toMatchObject({
       code: 2,
@@ -92,7 +116,10 @@ describe('vae-studio sweep', () => {
       stderr:
         'vae-studio: This sweep would queue 704 runs; the most is 500. Use fewer values or random search (--samples).\n',
     });
-    expect(JSON.parse(cli('sweep', 'list', '--json').stdout)).toHaveLength(1);
+    expect(cli('sweep', '--beta', '1,2', '--parallel', '999').stderr).toMatch(
+      /^vae-studio: --parallel must be an integer from 1 to \d+ \(the cores here; each worker trains on one\), not "999".\n$/,
+    );
+    expect(JSON.parse(cli('sweep', 'list', '--json').stdout)).toHaveLength(2);
   });
 
   it('after a kill mid-sweep, resume finishes exactly the runs that were left', async () => {
