@@ -33,6 +33,7 @@ interface SweepReport {
     status: string;
     values: Record<string, number>;
     epochsDone: number;
+    message: string | null;
   }[];
 }
 
@@ -102,7 +103,38 @@ describe('vae-studio sweep', () => {
     expect(runs.map((r) => r.status)).toEqual(['completed', 'completed', 'completed', 'completed']);
   });
 
+  it('marks a run that cannot train as failed and goes on with the next', () => {
+    const { code, stdout } = cli(
+      'sweep',
+      '--batch-size',
+      '512,64',
+      '--epochs',
+      '1',
+      '--train-limit',
+      '256',
+      '--test-limit',
+      '64',
+      '--hidden',
+      '32',
+      '--name',
+      'one fails',
+      '--json',
+    );
+    expect(code).toBe(1);
+    const report = JSON.parse(stdout) as SweepReport;
+    expect(report).toMatchObject({ status: 'completed', total: 2, completed: 1 });
+    expect(report.runs.map((r) => [r.status, r.values, r.message])).toEqual([
+      [
+        'failed',
+        { batchSize: 512 },
+        'Batch size 512 is larger than the training set (256 images); lower the batch size or use more training images.',
+      ],
+      ['completed', { batchSize: 64 }, null],
+    ]);
+  });
+
   it('refuses bad input before anything is queued', () => {
+    const before = (JSON.parse(cli('sweep', 'list', '--json').stdout) as unknown[]).length;
     expect(cli('sweep', '--beta', '1,200')).toMatchObject({
       code: 2,
       stderr: 'vae-studio: --beta: β (KL weight) must be a number from 0 to 100; 200 is not.\n',
@@ -119,7 +151,7 @@ describe('vae-studio sweep', () => {
     expect(cli('sweep', '--beta', '1,2', '--parallel', '999').stderr).toMatch(
       /^vae-studio: --parallel must be an integer from 1 to \d+ \(the cores here; each worker trains on one\), not "999".\n$/,
     );
-    expect(JSON.parse(cli('sweep', 'list', '--json').stdout)).toHaveLength(2);
+    expect(JSON.parse(cli('sweep', 'list', '--json').stdout)).toHaveLength(before);
   });
 
   it('after a kill mid-sweep, resume finishes exactly the runs that were left', async () => {
