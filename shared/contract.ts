@@ -1,6 +1,6 @@
 import type { BackendChoice, BackendName, Hyperparams } from './hyperparams';
 import type { Result } from './result';
-import type { BatchProgress, EpochMetrics, LossTerms, RunStatus, RunSummary, Snapshot } from './run';
+import type { BatchProgress, EpochMetrics, LossTerms, RunSize, RunStatus, RunSummary, Snapshot } from './run';
 
 /**
  * The API contract between the core and every client (Electron preload,
@@ -71,6 +71,10 @@ export interface RunDetail extends RunSummary {
   snapshotEpochs: number[];
   /** Epoch of the latest checkpoint, if any (a run resumes from it). */
   checkpointEpoch: number | null;
+  /** What the run occupies on disk, by kind. */
+  size?: RunSize;
+  /** How many latest per-epoch weights the run keeps; null keeps all. */
+  keepCheckpoints?: number | null;
 }
 
 /** Answer of `runs:compare`. */
