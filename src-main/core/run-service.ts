@@ -75,6 +75,7 @@ export class RunService {
       hyperparams: { ...arg.hyperparams, dataset: dataset.name },
       datasetHash: dataset.hash,
       ...(arg.name ? { name: arg.name } : {}),
+      ...(arg.keepCheckpoints !== undefined ? { keepCheckpoints: arg.keepCheckpoints } : {}),
     });
     this.enqueue({ runId: run.id, backend: arg.backend ?? 'auto' });
     return this.store.getRunSummary(run.id);
