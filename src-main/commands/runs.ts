@@ -102,7 +102,9 @@ export async function runsCommand(args: string[], io: CliIo, help: string): Prom
                 `metrics ${formatSize(size.metrics)}); keeps ` +
                 (run.keepCheckpoints == null
                   ? "every epoch's weights\n"
-                  : `the last ${run.keepCheckpoints} epochs' weights\n`),
+                  : run.keepCheckpoints === 1
+                    ? "the last epoch's weights\n"
+                    : `the last ${run.keepCheckpoints} epochs' weights\n`),
             );
           }
           for (const e of run.epochs) {
