@@ -1,7 +1,7 @@
 import type { BackendChoice, BackendName, Hyperparams } from './hyperparams';
 import type { Result } from './result';
 import type { SweepDetail, SweepSpec, SweepSummary } from './sweep';
-import type { BatchProgress, EpochMetrics, LossTerms, RunStatus, RunSummary, Snapshot } from './run';
+import type { BatchProgress, EpochMetrics, LossTerms, RunSize, RunStatus, RunSummary, Snapshot } from './run';
 
 /**
  * The API contract between the core and every client (Electron preload,
@@ -72,6 +72,28 @@ export interface RunDetail extends RunSummary {
   snapshotEpochs: number[];
   /** Epoch of the latest checkpoint, if any (a run resumes from it). */
   checkpointEpoch: number | null;
+  /** What the run occupies on disk, by kind. */
+  size?: RunSize;
+  /** How many latest per-epoch weights the run keeps; null keeps all. */
+  keepCheckpoints?: number | null;
+}
+
+/** Answer of `runs:prune`. */
+export interface PruneReport {
+  run: RunSummary;
+  /** Epochs whose weights were deleted, ascending. */
+  prunedEpochs: number[];
+  freedBytes: number;
+  /** Whether the database file was compacted (VACUUM) afterwards. */
+  compacted: boolean;
+}
+
+/** Answer of `runs:retention`: the default for new runs and the database's size on disk. */
+export interface RetentionInfo {
+  /** How many latest per-epoch weights new runs keep; null keeps all. */
+  keepCheckpoints: number | null;
+  /** The database file, its free pages, its write-ahead log, and what the runs' stored values add up to. */
+  storage: { fileBytes: number; freeBytes: number; walBytes: number; runsBytes: number };
 }
 
 /** Answer of `runs:compare`. */
@@ -112,7 +134,13 @@ export interface Commands {
   'datasets:import': { arg: DatasetImportArg; result: DatasetInfo };
   /** Queues a new run; it starts when the worker is free. */
   'runs:start': {
-    arg: { hyperparams: Hyperparams; name?: string; backend?: BackendChoice };
+    /** keepCheckpoints: how many latest per-epoch weights the run keeps (null: all); the stored default when omitted. */
+    arg: {
+      hyperparams: Hyperparams;
+      name?: string;
+      backend?: BackendChoice;
+      keepCheckpoints?: number | null;
+    };
     result: RunSummary;
   };
   /** Asks a queued or running run to stop; takes effect within one batch. */
@@ -143,6 +171,14 @@ export interface Commands {
     result: RunSummary;
   };
   'runs:delete': { arg: { runId: string }; result: { deleted: true } };
+  /**
+   * Sets how many latest per-epoch weights a run keeps (null: all) and deletes
+   * the older ones now; snapshots and the resume checkpoint always stay. The
+   * database is compacted when that freed enough.
+   */
+  'runs:prune': { arg: { runId: string; keepCheckpoints: number | null }; result: PruneReport };
+  /** Reads (or, given `keepCheckpoints`, sets) the retention new runs take, with the database's size. */
+  'runs:retention': { arg: { keepCheckpoints?: number | null }; result: RetentionInfo };
   'runs:compare': { arg: { runIds: string[] }; result: RunComparison };
   /**
    * Writes the report folder (PNGs, CSVs, JSON, model) for a run at an epoch.
@@ -221,6 +257,8 @@ export const commandNames = names<Commands>()([
   'runs:decode',
   'runs:update',
   'runs:delete',
+  'runs:prune',
+  'runs:retention',
   'runs:compare',
   'runs:export',
   'sweeps:start',

@@ -36,6 +36,14 @@ const path = z
   });
 const epoch = z.number().int({ error: 'epoch must be an integer.' }).min(1, { error: 'epoch starts at 1.' });
 
+const keepMessage = 'keepCheckpoints must be a whole number from 1 to 1000000, or null to keep every epoch.';
+const keepCheckpoints = z
+  .number({ error: keepMessage })
+  .int({ error: keepMessage })
+  .min(1, { error: keepMessage })
+  .max(1_000_000, { error: keepMessage })
+  .nullable();
+
 export const commandArgSchemas = {
   'app:info': none,
   'app:choosePaths': z
@@ -82,6 +90,7 @@ export const commandArgSchemas = {
         .max(runNameMaxLength, { error: `name is at most ${runNameMaxLength} characters.` })
         .optional(),
       backend: z.enum(backendChoices, { error: 'backend must be auto, tensorflow, wasm or cpu.' }).optional(),
+      keepCheckpoints: keepCheckpoints.optional(),
     })
     .strict(),
   'runs:stop': z.object({ runId }).strict(),
@@ -136,6 +145,8 @@ export const commandArgSchemas = {
     })
     .strict(),
   'runs:delete': z.object({ runId }).strict(),
+  'runs:prune': z.object({ runId, keepCheckpoints }).strict(),
+  'runs:retention': z.object({ keepCheckpoints: keepCheckpoints.optional() }).strict(),
   'runs:compare': z
     .object({
       runIds: z

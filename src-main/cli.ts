@@ -19,10 +19,13 @@ Usage: vae-studio <command> [options]
 Commands:
   train                 Train a VAE; a progress bar on stderr, --json prints the result on stdout
 ${trainOptionsHelp()}  runs list             List runs [--status S] [--dataset D] [--text T] [--sweep ID] [--limit N]
-  runs show ID          A run's hyperparameters and per-epoch losses
+  runs show ID          A run's hyperparameters, per-epoch losses and size on disk
   runs resume ID        Continue a stopped or interrupted run from its last checkpoint
   runs export ID        Write the report folder: --out DIR [--epoch N] [--overwrite]
   runs delete ID        Delete a run and everything it owns
+  runs prune ID         Keep only the last N epochs' weights: --keep-checkpoints N|all
+                        (snapshots and the resume checkpoint always stay)
+  runs retention        The default for new runs and the database's size [--keep-checkpoints N|all]
 ${sweepHelp}  datasets list         Datasets available for training
   datasets import       --idx DIR|FILES… --name NAME
                         --folder DIR --name NAME [--size 28] [--channels 1|3]

@@ -14,6 +14,8 @@ type RunCommands =
   | 'runs:decode'
   | 'runs:update'
   | 'runs:delete'
+  | 'runs:prune'
+  | 'runs:retention'
   | 'runs:compare'
   | 'runs:export';
 
@@ -39,6 +41,14 @@ export function runHandlers({
     'runs:delete': ({ runId }) => {
       runs.delete(runId);
       return { deleted: true as const };
+    },
+    'runs:prune': ({ runId, keepCheckpoints }) => {
+      const result = store.pruneRun({ runId, keepCheckpoints });
+      return { ...result, run: store.getRunSummary(runId) };
+    },
+    'runs:retention': ({ keepCheckpoints }) => {
+      if (keepCheckpoints !== undefined) store.setDefaultKeepCheckpoints(keepCheckpoints);
+      return { keepCheckpoints: store.getDefaultKeepCheckpoints(), storage: store.storageUsage() };
     },
     'runs:compare': ({ runIds }) => store.compareRuns(runIds),
     'runs:export': async ({ runId, dir, epoch, overwrite }) => {

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { formatSize } from '../../shared/bytes';
 import { runStatuses, type RunStatus, type RunSummary } from '../../shared/run';
 import { dataOptions, numberFlag, parse, readsOnly, unwrap, UsageError, withApi, type CliIo } from './common';
 import { resumeCommand } from './train';
@@ -11,10 +12,11 @@ function table(runs: RunSummary[]): string {
     `${r.hyperparams.arch} z${r.hyperparams.latentDim}`,
     `${r.epochsDone}/${r.hyperparams.epochs}`,
     r.lastTest ? r.lastTest.loss.toFixed(2) : '-',
+    r.sizeBytes === undefined ? '-' : formatSize(r.sizeBytes),
     r.createdAt.slice(0, 19).replace('T', ' '),
     r.name,
   ]);
-  const header = ['ID', 'STATUS', 'DATASET', 'MODEL', 'EPOCHS', 'TEST LOSS', 'CREATED', 'NAME'];
+  const header = ['ID', 'STATUS', 'DATASET', 'MODEL', 'EPOCHS', 'TEST LOSS', 'SIZE', 'CREATED', 'NAME'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
     cells
@@ -24,7 +26,17 @@ function table(runs: RunSummary[]): string {
   return [line(header), ...rows.map(line)].join('\n') + '\n';
 }
 
-/** `vae-studio runs list|show|delete|export|resume`. */
+/** `--keep-checkpoints N|all`: a whole number of at least 1, or null for all. */
+function keepFlag(value: string): number | null {
+  if (value.trim().toLowerCase() === 'all') return null;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new UsageError(`--keep-checkpoints must be a whole number of at least 1 or "all", not "${value}".`);
+  }
+  return n;
+}
+
+/** `vae-studio runs list|show|delete|prune|retention|export|resume`. */
 export async function runsCommand(args: string[], io: CliIo, help: string): Promise<number> {
   const [sub, ...rest] = args;
   const { values, positionals } = parse({
@@ -41,6 +53,7 @@ export async function runsCommand(args: string[], io: CliIo, help: string): Prom
       out: { type: 'string' },
       epoch: { type: 'string' },
       overwrite: { type: 'boolean' },
+      'keep-checkpoints': { type: 'string' },
     },
   });
   if (values.help || sub === undefined) {
@@ -87,6 +100,19 @@ export async function runsCommand(args: string[], io: CliIo, help: string): Prom
           io.stdout(`\nhyperparameters: ${JSON.stringify(run.hyperparams)}\n`);
           io.stdout(`backend: ${run.backend ?? '-'} (${run.device ?? '-'})\n`);
           if (run.statusMessage) io.stdout(`message: ${run.statusMessage}\n`);
+          if (run.size) {
+            const { size } = run;
+            io.stdout(
+              `size: ${formatSize(size.total)} (snapshots ${formatSize(size.snapshots)}, ` +
+                `per-epoch weights ${formatSize(size.epochWeights)}, checkpoint ${formatSize(size.checkpoint)}, ` +
+                `metrics ${formatSize(size.metrics)}); keeps ` +
+                (run.keepCheckpoints == null
+                  ? "every epoch's weights\n"
+                  : run.keepCheckpoints === 1
+                    ? "the last epoch's weights\n"
+                    : `the last ${run.keepCheckpoints} epochs' weights\n`),
+            );
+          }
           for (const e of run.epochs) {
             io.stdout(
               `epoch ${e.epoch}: train ${e.train.loss.toFixed(2)}  test ${e.test.loss.toFixed(2)} ` +
@@ -99,6 +125,42 @@ export async function runsCommand(args: string[], io: CliIo, help: string): Prom
       case 'delete': {
         unwrap(await api.call['runs:delete']({ runId: runId() }));
         io.stderr(`Deleted run ${runId()}.\n`);
+        return 0;
+      }
+      case 'prune': {
+        const flag = values['keep-checkpoints'];
+        if (flag === undefined) {
+          throw new UsageError(
+            "runs prune needs --keep-checkpoints N (keep the last N epochs' weights) or --keep-checkpoints all.",
+          );
+        }
+        const report = unwrap(
+          await api.call['runs:prune']({ runId: runId(), keepCheckpoints: keepFlag(flag) }),
+        );
+        if (values.json) io.stdout(`${JSON.stringify(report)}\n`);
+        else
+          io.stdout(
+            `Pruned the weights of ${report.prunedEpochs.length} epochs: freed ${formatSize(report.freedBytes)}` +
+              `${report.compacted ? ' (database compacted)' : ''}; the run now takes ${formatSize(report.run.sizeBytes ?? 0)}.\n`,
+          );
+        return 0;
+      }
+      case 'retention': {
+        const flag = values['keep-checkpoints'];
+        const info = unwrap(
+          await api.call['runs:retention'](flag === undefined ? {} : { keepCheckpoints: keepFlag(flag) }),
+        );
+        if (values.json) io.stdout(`${JSON.stringify(info)}\n`);
+        else {
+          const keep =
+            info.keepCheckpoints === null ? 'every epoch' : `the last ${info.keepCheckpoints} epochs`;
+          const { storage } = info;
+          io.stdout(
+            `New runs keep the weights of ${keep} (snapshots and the resume checkpoint always).\n` +
+              `Database: ${formatSize(storage.fileBytes + storage.walBytes)} on disk ` +
+              `(runs ${formatSize(storage.runsBytes)}, free ${formatSize(storage.freeBytes)}, log ${formatSize(storage.walBytes)}).\n`,
+          );
+        }
         return 0;
       }
       case 'export': {
@@ -118,7 +180,9 @@ export async function runsCommand(args: string[], io: CliIo, help: string): Prom
         return 0;
       }
       default:
-        throw new UsageError(`Unknown runs command "${sub}"; use list, show, delete, export or resume.`);
+        throw new UsageError(
+          `Unknown runs command "${sub}"; use list, show, delete, prune, retention, export or resume.`,
+        );
     }
   });
 }

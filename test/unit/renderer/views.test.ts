@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { flushPromises, mount } from '@vue/test-utils';
+import { formatSize } from '../../../shared/bytes';
 import { defineComponent, h, ref } from 'vue';
 import { createPinia, setActivePinia, type Pinia } from 'pinia';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -211,6 +212,12 @@ suite('Runs', () => {
     const row = w.find(`[data-testid="run-row-${run.id}"]`);
     expect(row.text()).toContain('seed run');
     expect(w.find(`[data-testid="run-loss-${run.id}"]`).text()).toBe(run.lastTest?.loss.toFixed(1));
+    // Its size, as the store measures it (a trained run holds megabytes of figures and weights).
+    const listed = await api.call['runs:get']({ runId: run.id });
+    if (!listed.ok) throw new Error(listed.error.message);
+    expect(w.find(`[data-testid="run-size-${run.id}"]`).text()).toBe(
+      formatSize(listed.value.sizeBytes ?? -1),
+    );
     await w.find(`[data-testid="run-delete-${run.id}"]`).trigger('click');
     expect(document.querySelector('[data-testid="confirm-dialog"]')).not.toBeNull();
     expect(api.callsOf('runs:delete')).toEqual([]);
@@ -464,6 +471,20 @@ suite('About', () => {
     ]) {
       expect(w.find(`[data-testid="${id}"]`).exists(), id).toBe(true);
     }
+    w.unmount();
+  });
+
+  it('shows the database size and sets the retention new runs take', async () => {
+    const w = await mountAt('/about');
+    await flushPromises();
+    expect(w.find('[data-testid="about-storage"]').text()).toMatch(/^\d+(\.\d)? [KMG]?B on disk \(runs /);
+    const select = w.find('[data-testid="about-retention"]');
+    expect((select.element as HTMLSelectElement).value).toBe('all');
+    await select.setValue('5');
+    await flushPromises();
+    expect(api.callsOf('runs:retention').at(-1)).toEqual({ keepCheckpoints: 5 });
+    const now = await api.call['runs:retention']({});
+    expect(now.ok && now.value.keepCheckpoints).toBe(5);
     w.unmount();
   });
 });

@@ -153,6 +153,35 @@ describe('migrations', () => {
     db.close();
   });
 
+  it('0004-retention: upgrades a version-3 database; old runs keep every epoch, new ones take the default', () => {
+    const db = new Database(file);
+    migrate(db, { target: 3 });
+    insertV1Run(db, 'a');
+    db.prepare("INSERT INTO decoder_weights (run_id, epoch, data) VALUES ('a', 1, x'00')").run();
+    db.close();
+
+    const store = openStore({ path: file, appVersion: '0.1.0' });
+    expect(store.getRun('a').keepCheckpoints).toBeNull();
+    expect(store.getRun('a').epochs.map((e) => e.epoch)).toEqual([1]);
+    expect(store.getDefaultKeepCheckpoints()).toBeNull();
+    store.setDefaultKeepCheckpoints(5);
+    const fresh = store.createRun({ hyperparams: hyperparams(), datasetHash: 'h' });
+    expect(store.getRun(fresh.id).keepCheckpoints).toBe(5);
+    store.close();
+
+    const after = new Database(file, { readonly: true });
+    expect(schemaVersion(after)).toBeGreaterThanOrEqual(4);
+    expect(tables(after)).toContain('settings');
+    expect(
+      after.prepare("SELECT value FROM settings WHERE key = 'retention.keepCheckpoints'").pluck().get(),
+    ).toBe('5');
+    // The schema itself refuses a retention below 1.
+    after.close();
+    const raw = new Database(file);
+    expect(() => raw.prepare("UPDATE runs SET keep_checkpoints = 0 WHERE id = 'a'").run()).toThrow(/CHECK/);
+    raw.close();
+  });
+
   it('rolls a failing migration back whole and leaves the version unchanged', () => {
     const db = new Database(file);
     migrate(db, { target: 1 });
