@@ -1,3 +1,4 @@
+import type { FigureBackground, FigureFormat } from './figures/svg';
 import type { BackendChoice, BackendName, Hyperparams } from './hyperparams';
 import type { Result } from './result';
 import type { BatchProgress, EpochMetrics, LossTerms, RunStatus, RunSummary, Snapshot } from './run';
@@ -149,7 +150,17 @@ export interface Commands {
    * `overwrite` is true, and symbolic links in it are never written through.
    */
   'runs:export': {
-    arg: { runId: string; dir: string; epoch?: number; overwrite?: boolean };
+    arg: {
+      runId: string;
+      dir: string;
+      epoch?: number;
+      overwrite?: boolean;
+      /** Figure size: 1, 2 or 3 times the figure units (one unit per image pixel); 2 by default. */
+      scale?: number;
+      /** Files written of each figure; png and svg by default. */
+      formats?: FigureFormat[];
+      background?: FigureBackground;
+    };
     result: { dir: string; files: string[] };
   };
 }

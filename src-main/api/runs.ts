@@ -38,13 +38,16 @@ export function runHandlers({
       return { deleted: true as const };
     },
     'runs:compare': ({ runIds }) => store.compareRuns(runIds),
-    'runs:export': async ({ runId, dir, epoch, overwrite }) => {
+    'runs:export': async ({ runId, dir, epoch, overwrite, scale, formats, background }) => {
       const report = await exportReport({
         store,
         runId,
         dir,
         overwrite,
         ...(epoch !== undefined ? { epoch } : {}),
+        ...(scale !== undefined ? { scale } : {}),
+        ...(formats !== undefined ? { formats } : {}),
+        ...(background !== undefined ? { background } : {}),
       });
       return { dir: report.dir, files: report.files };
     },
