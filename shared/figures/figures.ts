@@ -35,8 +35,8 @@ const clear: [number, number, number, number] = [0, 0, 0, 0];
 export interface ManifoldFigureInput {
   n: number;
   range: number;
-  /** The latent dimensions on x and y. */
-  dims: [number, number];
+  /** The latent dimensions on x and y (for the default axis titles); [0, 1] by default. */
+  dims?: [number, number];
   /** n×n images, row 0 at the top (largest value on y). */
   images: Uint8Array;
   imageShape: ImageShape;
@@ -63,7 +63,8 @@ export function manifoldSvg(input: ManifoldFigureInput, options: FigureOptions =
   const widest = Math.max(...ticks.x.map((t) => textWidth(t.label)));
   const showX = strideLabels(n, tickStride(cellX, widest));
   const showY = strideLabels(n, tickStride(cellY, tickFontHeight));
-  const [lx, ly] = input.labels ?? [`z [${input.dims[0]}]`, `z [${input.dims[1]}]`];
+  const [dx, dy] = input.dims ?? [0, 1];
+  const [lx, ly] = input.labels ?? [`z [${dx}]`, `z [${dy}]`];
   const body = [
     svgImage(tiles, rect.left, rect.top, options),
     ...svgAxes({
