@@ -1,3 +1,4 @@
+import { linspace } from '../manifold';
 import type { EpochMetrics } from '../run';
 import { colormapLut, colormapRgb, type ColormapName } from './colormaps';
 import { renderTiles, type ImageShape } from './images';
@@ -455,5 +456,55 @@ export function klSvg(input: { klPerDim: number[] }, options: FigureOptions = {}
     options,
     body,
     'KL per latent dimension',
+  );
+}
+
+/** Images decoded along the line from one test image's z_mu to another's, captioned with t ∈ [0, 1]. */
+export function interpolationSvg(
+  input: {
+    images: Uint8Array;
+    count: number;
+    imageShape: ImageShape;
+    colormap?: ColormapName;
+    /** Names of the two ends, e.g. "#12 (7)" and "#40 (1)". */
+    ends?: [string, string];
+  },
+  options: FigureOptions = {},
+): FigureSvg {
+  return imageRowsSvg(
+    {
+      rows: [{ images: input.images, count: input.count }],
+      imageShape: input.imageShape,
+      columnLabels: linspace(0, 1, input.count).map((t) => formatTick(Math.round(t * 100) / 100)),
+      title: input.ends ? `Interpolation from ${input.ends[0]} to ${input.ends[1]}` : 'Interpolation',
+      ...(input.colormap ? { colormap: input.colormap } : {}),
+    },
+    options,
+  );
+}
+
+/** Images decoded with one latent dimension swept over [−range, range], the row named `z [dim]`, captioned with its values. */
+export function traversalSvg(
+  input: {
+    images: Uint8Array;
+    count: number;
+    dim: number;
+    range: number;
+    imageShape: ImageShape;
+    colormap?: ColormapName;
+  },
+  options: FigureOptions = {},
+): FigureSvg {
+  return imageRowsSvg(
+    {
+      rows: [{ name: `z [${input.dim}]`, images: input.images, count: input.count }],
+      imageShape: input.imageShape,
+      columnLabels: linspace(-input.range, input.range, input.count).map((v) =>
+        (Math.round(v * 10) / 10).toFixed(1),
+      ),
+      title: `Traversal of z [${input.dim}] over [−${input.range}, ${input.range}]`,
+      ...(input.colormap ? { colormap: input.colormap } : {}),
+    },
+    options,
   );
 }

@@ -1,7 +1,14 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { colormapRgb } from '../../../shared/figures/colormaps';
-import { klSvg, lossSvg, manifoldSvg, scatterSvg } from '../../../shared/figures/figures';
+import {
+  interpolationSvg,
+  klSvg,
+  lossSvg,
+  manifoldSvg,
+  scatterSvg,
+  traversalSvg,
+} from '../../../shared/figures/figures';
 import { base64, encodePngRgba } from '../../../shared/figures/png';
 import { tab10 } from '../../../shared/figures/palette';
 import type { EpochMetrics } from '../../../shared/run';
@@ -126,5 +133,18 @@ describe('lossSvg and klSvg', () => {
     const { svg } = klSvg({ klPerDim: [2, 0.01, 1] });
     expect(groupTexts(svg, 'x-ticks')).toEqual(['z [0]', 'z [1]', 'z [2]']);
     expect(svg.match(/class="bar"/g)).toHaveLength(3);
+  });
+});
+
+describe('interpolationSvg and traversalSvg', () => {
+  const images = new Uint8Array(5 * 784);
+
+  it('caption the interpolation steps with t and the traversal with the swept values, the row named z [i]', () => {
+    const interp = interpolationSvg({ images, count: 5, imageShape: shape, ends: ['#1 (7)', '#2 (1)'] });
+    expect(groupTexts(interp.svg, 'column-labels')).toEqual(['0', '0.25', '0.5', '0.75', '1']);
+    expect(interp.svg).toContain('<title>Interpolation from #1 (7) to #2 (1)</title>');
+    const trav = traversalSvg({ images, count: 5, dim: 3, range: 2, imageShape: shape });
+    expect(groupTexts(trav.svg, 'column-labels')).toEqual(['-2.0', '-1.0', '0.0', '1.0', '2.0']);
+    expect(trav.svg).toMatch(/>z \[3\]<\/text>/);
   });
 });
