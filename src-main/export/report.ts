@@ -15,7 +15,18 @@ import {
   type FigureOptions,
   type FigureSvg,
 } from '../../shared/figures/svg';
-import { gallerySvg, klSvg, lossSvg, manifoldSvg, priorSvg, scatterSvg } from '../../shared/figures/figures';
+import {
+  gallerySvg,
+  interpolationSvg,
+  klSvg,
+  lossSvg,
+  manifoldSvg,
+  priorSvg,
+  scatterSvg,
+  traversalSvg,
+} from '../../shared/figures/figures';
+import { linspace } from '../../shared/manifold';
+import { createDecoder, type LatentDecoder } from '../training/decode';
 import type { EpochMetrics } from '../../shared/run';
 import { reportHtml, type HtmlFigure } from './report-html';
 import { writeReportFolder } from './report-folder';
@@ -206,12 +217,16 @@ export async function exportReport(args: ExportReportArgs): Promise<ExportReport
     // The bundled MNIST has no dataset row; its labels are the digits themselves.
     if (!(error instanceof StoreError && error.code === 'not_found')) throw error;
   }
+  const figureOptions: FigureOptions = { scale, background, deflate: (bytes) => deflateSync(bytes) };
   const figures = reportFigures({
     snapshot,
     epochs: run.epochs,
     ...(labelNames ? { labelNames } : {}),
-    options: { scale, background, deflate: (bytes) => deflateSync(bytes) },
+    options: figureOptions,
   });
+  figures.push(
+    ...decodedFigures({ store, runId, run, snapshot, labelNames, options: figureOptions, skipped }),
+  );
 
   // Everything that can fail on input (unknown run or epoch) fails before the folder is touched.
   const files = await writeReportFolder({ dir, overwrite: args.overwrite ?? false }, async (write) => {
@@ -288,6 +303,90 @@ export async function exportReport(args: ExportReportArgs): Promise<ExportReport
     );
   });
   return { dir, files, epoch, skipped };
+}
+
+/** Steps of the report's interpolation and traversal, and the traversal's range: the screen's defaults. */
+const interpolationSteps = 10;
+const traversalSteps = 11;
+const traversalRange = 3;
+
+/**
+ * Interpolation and traversal need images the snapshot does not hold: they
+ * are decoded here with the epoch's decoder weights (the same decoder as the
+ * screen's hover), or left out with the reason in `skipped`.
+ */
+function decodedFigures(args: {
+  store: RunStore;
+  runId: string;
+  run: { hyperparams: Parameters<typeof modelSpecFor>[0] };
+  snapshot: Snapshot;
+  labelNames: string[] | undefined;
+  options: FigureOptions;
+  skipped: string[];
+}): ReportFigure[] {
+  const { snapshot: s, options } = args;
+  let weights: NamedArray[];
+  try {
+    weights = args.store.getDecoderWeights(args.runId, s.epoch).weights;
+  } catch (error) {
+    if (!(error instanceof StoreError && error.code === 'not_found')) throw error;
+    const checkpoint = args.store.getCheckpoint(args.runId);
+    if (checkpoint?.epoch !== s.epoch) {
+      args.skipped.push(`interpolation, traversal: no decoder weights are stored for epoch ${s.epoch}.`);
+      return [];
+    }
+    weights = checkpoint.weights;
+  }
+  let decoder: LatentDecoder;
+  try {
+    decoder = createDecoder({ spec: modelSpecFor(args.run.hyperparams, s.imageShape), weights });
+  } catch (error) {
+    args.skipped.push(`interpolation, traversal: ${(error as Error).message}`);
+    return [];
+  }
+  const { latentDim: dim, zMu, labels, count } = s.latent;
+  if (count < 2) {
+    args.skipped.push('interpolation: fewer than two test images have latent codes.');
+    return [];
+  }
+  const row = (i: number) => Array.from(zMu.subarray(i * dim, (i + 1) * dim));
+  // From the first test image to the first of another class, as the screen starts.
+  let b = 1;
+  while (b < count - 1 && labels[b] === labels[0]) b++;
+  const name = (i: number) => {
+    const l = labels[i] as number;
+    return `#${i} (${args.labelNames?.[l] ?? String(l)})`;
+  };
+  const a0 = row(0);
+  const b0 = row(b);
+  const interp = decoder.decode(
+    linspace(0, 1, interpolationSteps).map((t) => a0.map((v, d) => v + ((b0[d] as number) - v) * t)),
+  );
+  const trav = decoder.decode(
+    linspace(-traversalRange, traversalRange, traversalSteps).map((value) =>
+      Array.from({ length: dim }, (_, d) => (d === 0 ? value : 0)),
+    ),
+  );
+  return [
+    {
+      name: 'interpolation',
+      title: 'Interpolation',
+      caption: `Images decoded along the straight line from z_mu of test image ${name(0)} to that of ${name(b)}.`,
+      figure: interpolationSvg(
+        { images: interp.images, count: interp.count, imageShape: s.imageShape, ends: [name(0), name(b)] },
+        options,
+      ),
+    },
+    {
+      name: 'traversal',
+      title: 'Traversal',
+      caption: `z [0] swept from −${traversalRange} to ${traversalRange}, the other dimensions at 0.`,
+      figure: traversalSvg(
+        { images: trav.images, count: trav.count, dim: 0, range: traversalRange, imageShape: s.imageShape },
+        options,
+      ),
+    },
+  ];
 }
 
 /** "1, 2, 3" or "1–40" for a contiguous run of epochs. */

@@ -48,7 +48,7 @@ test('report.html shows the run, its hyperparameters, metrics and every figure, 
     await expect(page.locator('tr.chosen td').first()).toHaveText('1');
 
     const images = page.locator('img');
-    await expect(images).toHaveCount(6);
+    await expect(images).toHaveCount(8);
     // Every <img> of the page and every SVG it links to decodes to a picture of its declared size.
     const loaded = await page.evaluate(async () => {
       const srcs = [
@@ -70,7 +70,7 @@ test('report.html shows the run, its hyperparameters, metrics and every figure, 
       );
     });
     expect(loaded.map(([src]) => src).sort()).toEqual(
-      ['gallery', 'kl', 'latent', 'loss', 'manifold', 'prior']
+      ['gallery', 'interpolation', 'kl', 'latent', 'loss', 'manifold', 'prior', 'traversal']
         .flatMap((n) => [`${n}.png`, `${n}.svg`])
         .sort(),
     );
