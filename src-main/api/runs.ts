@@ -51,6 +51,7 @@ export function runHandlers({
         ...(scale !== undefined ? { scale } : {}),
         ...(formats !== undefined ? { formats } : {}),
         ...(background !== undefined ? { background } : {}),
+        decode: (points, at) => decoder.decode({ runId, epoch: at, points }),
       });
       return { dir: report.dir, files: report.files };
     },

@@ -26,7 +26,6 @@ import {
   traversalSvg,
 } from '../../shared/figures/figures';
 import { linspace } from '../../shared/manifold';
-import { createDecoder, type LatentDecoder } from '../training/decode';
 import type { EpochMetrics } from '../../shared/run';
 import { reportHtml, type HtmlFigure } from './report-html';
 import { writeReportFolder } from './report-folder';
@@ -51,6 +50,11 @@ export interface ExportReportArgs {
   formats?: FigureFormat[];
   /** The figures' background; light by default. */
   background?: FigureBackground;
+  /**
+   * Decodes latent points with the run's decoder at the exported epoch (the
+   * runs:decode path); without it the interpolation and traversal are skipped.
+   */
+  decode?: (points: number[][], epoch: number) => Promise<{ images: Uint8Array; count: number }>;
 }
 
 /** What {@link exportReport} wrote. */
@@ -225,7 +229,7 @@ export async function exportReport(args: ExportReportArgs): Promise<ExportReport
     options: figureOptions,
   });
   figures.push(
-    ...decodedFigures({ store, runId, run, snapshot, labelNames, options: figureOptions, skipped }),
+    ...(await decodedFigures({ decode: args.decode, snapshot, labelNames, options: figureOptions, skipped })),
   );
 
   // Everything that can fail on input (unknown run or epoch) fails before the folder is touched.
@@ -312,38 +316,20 @@ const traversalRange = 3;
 
 /**
  * Interpolation and traversal need images the snapshot does not hold: they
- * are decoded here with the epoch's decoder weights (the same decoder as the
- * screen's hover), or left out with the reason in `skipped`.
+ * are decoded through `decode` (runs:decode, the screen's decoder), or left
+ * out with the reason in `skipped`.
  */
-function decodedFigures(args: {
-  store: RunStore;
-  runId: string;
-  run: { hyperparams: Parameters<typeof modelSpecFor>[0] };
+async function decodedFigures(args: {
+  decode: ExportReportArgs['decode'];
   snapshot: Snapshot;
   labelNames: string[] | undefined;
   options: FigureOptions;
   skipped: string[];
-}): ReportFigure[] {
+}): Promise<ReportFigure[]> {
   const { snapshot: s, options } = args;
-  let weights: NamedArray[];
-  try {
-    weights = args.store.getDecoderWeights(args.runId, s.epoch).weights;
-  } catch (error) {
-    if (!(error instanceof StoreError && error.code === 'not_found')) throw error;
-    const checkpoint = args.store.getCheckpoint(args.runId);
-    if (checkpoint?.epoch !== s.epoch) {
-      args.skipped.push(`interpolation, traversal: no decoder weights are stored for epoch ${s.epoch}.`);
-      return [];
-    }
-    weights = checkpoint.weights;
-  }
-  let decoder: LatentDecoder;
-  try {
-    decoder = createDecoder({ spec: modelSpecFor(args.run.hyperparams, s.imageShape), weights });
-  } catch (error) {
-    args.skipped.push(`interpolation, traversal: ${(error as Error).message}`);
-    return [];
-  }
+  const decode = args.decode;
+  // A caller without a decoder (a unit test of the folder) asked for none.
+  if (!decode) return [];
   const { latentDim: dim, zMu, labels, count } = s.latent;
   if (count < 2) {
     args.skipped.push('interpolation: fewer than two test images have latent codes.');
@@ -359,14 +345,24 @@ function decodedFigures(args: {
   };
   const a0 = row(0);
   const b0 = row(b);
-  const interp = decoder.decode(
-    linspace(0, 1, interpolationSteps).map((t) => a0.map((v, d) => v + ((b0[d] as number) - v) * t)),
-  );
-  const trav = decoder.decode(
-    linspace(-traversalRange, traversalRange, traversalSteps).map((value) =>
-      Array.from({ length: dim }, (_, d) => (d === 0 ? value : 0)),
-    ),
-  );
+  let interp: { images: Uint8Array; count: number };
+  let trav: { images: Uint8Array; count: number };
+  try {
+    interp = await decode(
+      linspace(0, 1, interpolationSteps).map((t) => a0.map((v, d) => v + ((b0[d] as number) - v) * t)),
+      s.epoch,
+    );
+    trav = await decode(
+      linspace(-traversalRange, traversalRange, traversalSteps).map((value) =>
+        Array.from({ length: dim }, (_, d) => (d === 0 ? value : 0)),
+      ),
+      s.epoch,
+    );
+  } catch (error) {
+    // E.g. no decoder weights stored for this epoch: the rest of the report still stands.
+    args.skipped.push(`interpolation, traversal: ${error instanceof Error ? error.message : String(error)}`);
+    return [];
+  }
   return [
     {
       name: 'interpolation',

@@ -156,10 +156,6 @@ describe('exportReport', () => {
         'loss.svg',
         'kl.png',
         'kl.svg',
-        'interpolation.png',
-        'interpolation.svg',
-        'traversal.png',
-        'traversal.svg',
         'report.html',
         'metrics.csv',
         'batches.csv',
@@ -489,16 +485,12 @@ describe('exportReport', () => {
     writeFileSync(join(dir, 'metrics.csv'), 'old');
     writeFileSync(join(dir, 'model', 'decoder', 'model.json'), 'old');
     const result = await exportReport({ store, runId: run.id, dir, overwrite: true });
-    expect(result.files).toHaveLength(25);
+    expect(result.files).toHaveLength(21);
     expect(readdirSync(dir).sort()).toEqual(
       [
         'batches.csv',
         'gallery.png',
         'gallery.svg',
-        'interpolation.png',
-        'interpolation.svg',
-        'traversal.png',
-        'traversal.svg',
         'kl.png',
         'kl.svg',
         'latent.png',
