@@ -1,3 +1,4 @@
+import type { FigureBackground, FigureFormat } from './figures/svg';
 import type { BackendChoice, BackendName, Hyperparams } from './hyperparams';
 import type { Result } from './result';
 import type { SweepDetail, SweepSpec, SweepSummary } from './sweep';
@@ -186,7 +187,17 @@ export interface Commands {
    * `overwrite` is true, and symbolic links in it are never written through.
    */
   'runs:export': {
-    arg: { runId: string; dir: string; epoch?: number; overwrite?: boolean };
+    arg: {
+      runId: string;
+      dir: string;
+      epoch?: number;
+      overwrite?: boolean;
+      /** Figure size: 1, 2 or 3 times the figure units (one unit per image pixel); 2 by default. */
+      scale?: number;
+      /** Files written of each figure; png and svg by default. */
+      formats?: FigureFormat[];
+      background?: FigureBackground;
+    };
     result: { dir: string; files: string[] };
   };
   /** Checks a sweep and queues all its runs (refused whole if any value is out of limits). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { CommandArg, CommandName } from './contract';
+import { figureBackgrounds, figureFormats, figureScales } from './figures/svg';
 import { backendChoices, hyperparamsSchema } from './hyperparams';
 import { datasetNamePattern, datasetNameRule, runNameMaxLength } from './names';
 import { runStatuses } from './run';
@@ -161,6 +162,21 @@ export const commandArgSchemas = {
       dir: path,
       epoch: epoch.optional(),
       overwrite: z.boolean({ error: 'overwrite must be true or false.' }).optional(),
+      scale: z
+        .number({ error: `scale must be one of ${figureScales.join(', ')}.` })
+        .refine((v) => (figureScales as readonly number[]).includes(v), {
+          error: `scale must be one of ${figureScales.join(', ')}.`,
+        })
+        .optional(),
+      formats: z
+        .array(z.enum(figureFormats, { error: `formats must be ${figureFormats.join(' or ')}.` }), {
+          error: `formats must be a list of ${figureFormats.join(' and/or ')}.`,
+        })
+        .min(1, { error: `formats must name at least one of ${figureFormats.join(', ')}.` })
+        .optional(),
+      background: z
+        .enum(figureBackgrounds, { error: `background must be one of ${figureBackgrounds.join(', ')}.` })
+        .optional(),
     })
     .strict(),
   'sweeps:start': z

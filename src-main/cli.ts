@@ -21,7 +21,8 @@ Commands:
 ${trainOptionsHelp()}  runs list             List runs [--status S] [--dataset D] [--text T] [--sweep ID] [--limit N]
   runs show ID          A run's hyperparameters, per-epoch losses and size on disk
   runs resume ID        Continue a stopped or interrupted run from its last checkpoint
-  runs export ID        Write the report folder: --out DIR [--epoch N] [--overwrite]
+  runs export ID        Write the report folder (report.html, figures, CSV, model): --out DIR
+                        [--epoch N] [--scale 1|2|3] [--format png,svg] [--background light|dark|transparent] [--overwrite]
   runs delete ID        Delete a run and everything it owns
   runs prune ID         Keep only the last N epochs' weights: --keep-checkpoints N|all
                         (snapshots and the resume checkpoint always stay)

@@ -51,13 +51,17 @@ export function runHandlers({
       return { keepCheckpoints: store.getDefaultKeepCheckpoints(), storage: store.storageUsage() };
     },
     'runs:compare': ({ runIds }) => store.compareRuns(runIds),
-    'runs:export': async ({ runId, dir, epoch, overwrite }) => {
+    'runs:export': async ({ runId, dir, epoch, overwrite, scale, formats, background }) => {
       const report = await exportReport({
         store,
         runId,
         dir,
         overwrite,
         ...(epoch !== undefined ? { epoch } : {}),
+        ...(scale !== undefined ? { scale } : {}),
+        ...(formats !== undefined ? { formats } : {}),
+        ...(background !== undefined ? { background } : {}),
+        decode: (points, at) => decoder.decode({ runId, epoch: at, points }),
       });
       return { dir: report.dir, files: report.files };
     },

@@ -1,6 +1,13 @@
 import * as path from 'node:path';
 import { formatSize } from '../../shared/bytes';
 import { runStatuses, type RunStatus, type RunSummary } from '../../shared/run';
+import {
+  figureBackgrounds,
+  figureFormats,
+  figureScales,
+  type FigureBackground,
+  type FigureFormat,
+} from '../../shared/figures/svg';
 import { dataOptions, numberFlag, parse, readsOnly, unwrap, UsageError, withApi, type CliIo } from './common';
 import { resumeCommand } from './train';
 
@@ -54,6 +61,9 @@ export async function runsCommand(args: string[], io: CliIo, help: string): Prom
       epoch: { type: 'string' },
       overwrite: { type: 'boolean' },
       'keep-checkpoints': { type: 'string' },
+      scale: { type: 'string' },
+      format: { type: 'string' },
+      background: { type: 'string' },
     },
   });
   if (values.help || sub === undefined) {
@@ -167,12 +177,14 @@ export async function runsCommand(args: string[], io: CliIo, help: string): Prom
         if (!values.out)
           throw new UsageError('runs export needs --out DIR, the folder to write the report into.');
         const epoch = numberFlag('epoch', values.epoch, 'int');
+        const figures = figureFlags(values);
         const report = unwrap(
           await api.call['runs:export']({
             runId: runId(),
             dir: path.resolve(values.out),
             ...(epoch !== undefined ? { epoch } : {}),
             ...(values.overwrite ? { overwrite: true } : {}),
+            ...figures,
           }),
         );
         if (values.json) io.stdout(`${JSON.stringify(report)}\n`);
@@ -185,4 +197,36 @@ export async function runsCommand(args: string[], io: CliIo, help: string): Prom
         );
     }
   });
+}
+
+/** `--scale`, `--format`, `--background` of `runs export`, checked here so the message names the flag. */
+export function figureFlags(values: { scale?: string; format?: string; background?: string }): {
+  scale?: number;
+  formats?: FigureFormat[];
+  background?: FigureBackground;
+} {
+  const out: { scale?: number; formats?: FigureFormat[]; background?: FigureBackground } = {};
+  if (values.scale !== undefined) {
+    const scale = Number(values.scale);
+    if (!(figureScales as readonly number[]).includes(scale))
+      throw new UsageError(`--scale must be one of ${figureScales.join(', ')}, not "${values.scale}".`);
+    out.scale = scale;
+  }
+  if (values.format !== undefined) {
+    const formats = values.format.split(',').map((f) => f.trim().toLowerCase());
+    const wrong = formats.find((f) => !(figureFormats as readonly string[]).includes(f));
+    if (wrong !== undefined)
+      throw new UsageError(
+        `--format takes ${figureFormats.join(', ')} or both separated by a comma (png,svg), not "${wrong}".`,
+      );
+    out.formats = [...new Set(formats as FigureFormat[])];
+  }
+  if (values.background !== undefined) {
+    if (!(figureBackgrounds as readonly string[]).includes(values.background))
+      throw new UsageError(
+        `--background must be one of ${figureBackgrounds.join(', ')}, not "${values.background}".`,
+      );
+    out.background = values.background as FigureBackground;
+  }
+  return out;
 }
