@@ -49,15 +49,19 @@ export interface DatasetInfo {
   height: number;
   width: number;
   channels: 1 | 3;
-  /** Label names by index ("0".."9" for MNIST, folder names for folders). */
+  /**
+   * Class names by label index: given at import (`classNames`, a `labels.txt`), known
+   * for Fashion-MNIST, folder names for folders, else "0", "1", …; editable with
+   * `datasets:setClassNames`.
+   */
   labels: string[];
   createdAt: string;
 }
 
 /** Argument of `datasets:import`. */
 export type DatasetImportArg =
-  | { kind: 'idx'; name: string; paths: string[] }
-  | { kind: 'folder'; name: string; path: string; size: number; channels: 1 | 3 };
+  | { kind: 'idx'; name: string; paths: string[]; classNames?: string[] }
+  | { kind: 'folder'; name: string; path: string; size: number; channels: 1 | 3; classNames?: string[] };
 
 /** Sort keys of `runs:list`. */
 export type RunSortKey = 'createdAt' | 'name' | 'status' | 'testLoss';
@@ -109,6 +113,8 @@ export interface Commands {
   };
   /** Imports IDX files or a folder of images under a new name. */
   'datasets:import': { arg: DatasetImportArg; result: DatasetInfo };
+  /** Renames the classes of an imported dataset (one name per label, in label order). */
+  'datasets:setClassNames': { arg: { name: string; classNames: string[] }; result: DatasetInfo };
   /** Queues a new run; it starts when the worker is free. */
   'runs:start': {
     arg: { hyperparams: Hyperparams; name?: string; backend?: BackendChoice };
@@ -194,6 +200,7 @@ export const commandNames = names<Commands>()([
   'datasets:list',
   'datasets:images',
   'datasets:import',
+  'datasets:setClassNames',
   'runs:start',
   'runs:stop',
   'runs:resume',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { CommandArg, CommandName } from './contract';
+import { classNameMaxLength, classNamesMax } from './class-names';
 import { backendChoices, hyperparamsSchema } from './hyperparams';
 import { datasetNamePattern, datasetNameRule, runNameMaxLength } from './names';
 import { runStatuses } from './run';
@@ -28,6 +29,18 @@ const path = z
   .refine((p) => absolutePath.test(p), {
     error: 'A path must be absolute (e.g. /home/me/report or C:\\Users\\me\\report), not relative.',
   });
+// The count is checked against the dataset itself, which knows how many classes it has.
+const classNames = z
+  .array(
+    z
+      .string({ error: 'classNames must be strings.' })
+      .trim()
+      .min(1, { error: 'A class name must not be empty.' })
+      .max(classNameMaxLength, { error: `A class name is at most ${classNameMaxLength} characters.` }),
+    { error: 'classNames must be a list of names.' },
+  )
+  .min(1, { error: 'classNames must name at least one class.' })
+  .max(classNamesMax, { error: `classNames names at most ${classNamesMax} classes.` });
 const epoch = z.number().int({ error: 'epoch must be an integer.' }).min(1, { error: 'epoch starts at 1.' });
 
 export const commandArgSchemas = {
@@ -51,7 +64,14 @@ export const commandArgSchemas = {
   'datasets:import': z.discriminatedUnion(
     'kind',
     [
-      z.object({ kind: z.literal('idx'), name: datasetName, paths: z.array(path).min(1).max(8) }).strict(),
+      z
+        .object({
+          kind: z.literal('idx'),
+          name: datasetName,
+          paths: z.array(path).min(1).max(8),
+          classNames: classNames.optional(),
+        })
+        .strict(),
       z
         .object({
           kind: z.literal('folder'),
@@ -61,11 +81,13 @@ export const commandArgSchemas = {
             error: 'size must be from 4 to 256 pixels.',
           }),
           channels: z.union([z.literal(1), z.literal(3)], { error: 'channels must be 1 or 3.' }),
+          classNames: classNames.optional(),
         })
         .strict(),
     ],
     { error: 'kind must be "idx" or "folder".' },
   ),
+  'datasets:setClassNames': z.object({ name: datasetName, classNames }).strict(),
   'runs:start': z
     .object({
       hyperparams: hyperparamsSchema,

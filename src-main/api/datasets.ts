@@ -1,7 +1,7 @@
 import type { EventBus } from '../core/event-bus';
 import type { HandlerTable } from '../core/dispatcher';
 import { AppError } from '../core/app-error';
-import { importFolder, importIdx, listDatasets, loadDataset } from '../datasets';
+import { importFolder, importIdx, listDatasets, loadDataset, setClassNames } from '../datasets';
 import type { LoadedDataset } from '../datasets/types';
 import type { RunStore } from '../store';
 
@@ -14,7 +14,7 @@ export function datasetHandlers({
   dataDir: string;
   store: RunStore;
   events: EventBus;
-}): Pick<HandlerTable, 'datasets:list' | 'datasets:images' | 'datasets:import'> {
+}): Pick<HandlerTable, 'datasets:list' | 'datasets:images' | 'datasets:import' | 'datasets:setClassNames'> {
   // Hovering asks for one image at a time: keep the last dataset loaded rather than reading it per call.
   let recent: LoadedDataset | null = null;
   return {
@@ -49,13 +49,14 @@ export function datasetHandlers({
     'datasets:import': async (arg) => {
       const result =
         arg.kind === 'idx'
-          ? await importIdx({ dataDir, name: arg.name, paths: arg.paths })
+          ? await importIdx({ dataDir, name: arg.name, paths: arg.paths, classNames: arg.classNames })
           : await importFolder({
               dataDir,
               name: arg.name,
               path: arg.path,
               size: arg.size,
               channels: arg.channels,
+              classNames: arg.classNames,
               onProgress: (done, total) => events.emit('dataset:progress', { name: arg.name, done, total }),
             });
       if (result.skipped > 0) {
@@ -66,6 +67,13 @@ export function datasetHandlers({
         });
       }
       return store.upsertDataset(result.info);
+    },
+    'datasets:setClassNames': async ({ name, classNames }) => {
+      const info = await setClassNames({ dataDir, name, classNames });
+      // The cached set would otherwise keep serving the old names.
+      if (recent?.info.name === name) recent = null;
+      // Reports read the names from the store's row: keep it in step with meta.json.
+      return store.upsertDataset(info);
     },
   };
 }
