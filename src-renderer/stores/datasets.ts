@@ -52,6 +52,16 @@ export const useDatasetsStore = defineStore('datasets', () => {
     return value;
   }
 
+  /** Renames a dataset's classes; resolves the updated dataset, or null with the message in `classNamesError`. */
+  const classNamesError = ref<string | null>(null);
+  async function setClassNames(name: string, classNames: string[]): Promise<DatasetInfo | null> {
+    classNamesError.value = null;
+    const result = await callApi(app.api, 'datasets:setClassNames', { name, classNames });
+    const value = valueOr(result, (m) => (classNamesError.value = m));
+    if (value) datasets.value = datasets.value.map((d) => (d.name === value.name ? value : d));
+    return value;
+  }
+
   /** The dataset of that name, if listed. */
   function byName(name: string): DatasetInfo | undefined {
     return datasets.value.find((d) => d.name === name);
@@ -88,6 +98,8 @@ export const useDatasetsStore = defineStore('datasets', () => {
     load,
     ensure,
     importDataset,
+    classNamesError,
+    setClassNames,
     byName,
     nameForHash,
   };

@@ -153,6 +153,33 @@ suite('New run', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('imports with class names, shows them, renames them and refuses a list of the wrong length', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vae-idx-'));
+    const tiny = await writeTinyIdxSet(dir);
+    const w = await mountAt('/new');
+    await w.find('[data-testid="dataset-import-toggle"]').trigger('click');
+    await w.find('[data-testid="dataset-import-name"]').setValue('named');
+    await w.find('[data-testid="dataset-import-paths"]').setValue(tiny.files.join('\n'));
+    await w.find('[data-testid="dataset-import-class-names"]').setValue('cat, dog, eel');
+    await w.find('[data-testid="dataset-import-submit"]').trigger('click');
+    await vi.waitFor(() => expect(w.find('[data-testid="dataset-class-names"]').exists()).toBe(true));
+    expect(w.find('[data-testid="dataset-class-names"]').text()).toBe('cat, dog, eel');
+    await w.find('[data-testid="dataset-class-names-edit"]').trigger('click');
+    await w.find('[data-testid="dataset-class-names-input"]').setValue('cat\ndog');
+    await w.find('[data-testid="dataset-class-names-save"]').trigger('click');
+    await vi.waitFor(() => expect(w.find('[data-testid="dataset-class-names-error"]').exists()).toBe(true));
+    expect(w.find('[data-testid="dataset-class-names-error"]').text()).toContain('the dataset has 3 classes');
+    await w.find('[data-testid="dataset-class-names-input"]').setValue('cat\ndog\nfish');
+    await w.find('[data-testid="dataset-class-names-save"]').trigger('click');
+    await vi.waitFor(() =>
+      expect(w.find('[data-testid="dataset-class-names"]').text()).toBe('cat, dog, fish'),
+    );
+    const listed = await api.call['datasets:list']({});
+    expect(listed.ok && listed.value.find((d) => d.name === 'named')?.labels).toEqual(['cat', 'dog', 'fish']);
+    w.unmount();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('offers no file dialog in browser mode', async () => {
     const w = await mountAt('/new');
     await w.find('[data-testid="dataset-import-toggle"]').trigger('click');
