@@ -132,6 +132,8 @@ export interface Commands {
       sort?: RunSortKey;
       descending?: boolean;
       limit?: number;
+      /** Runs to skip first, for reading a long list in pages. */
+      offset?: number;
     };
     result: RunSummary[];
   };

@@ -110,6 +110,7 @@ export const commandArgSchemas = {
       sort: z.enum(['createdAt', 'name', 'status', 'testLoss']).optional(),
       descending: z.boolean().optional(),
       limit: z.number().int().min(1).max(100_000).optional(),
+      offset: z.number().int().min(0).max(10_000_000).optional(),
     })
     .strict(),
   'runs:get': z.object({ runId }).strict(),

@@ -244,6 +244,37 @@ suite('Runs', () => {
     w.unmount();
   });
 
+  it('renders only the rows in view of a long list, and ticks survive scrolling', async () => {
+    // A core of its own with 300 runs written straight to its store (training each would take minutes).
+    const many = openTestCore();
+    useAppStore().attach(many.api);
+    const hp = { ...tinyHyperparams, dataset: 'mnist' };
+    const ids: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const run = many.core.store.createRun({ hyperparams: hp, datasetHash: 'sha256:x', name: `run ${i}` });
+      many.core.store.setStatus({ runId: run.id, status: 'stopped' });
+      ids.unshift(run.id); // newest first, as listed
+    }
+    const w = await mountAt('/runs');
+    await vi.waitFor(() => expect(w.find('[data-testid="runs-count"]').text()).toBe('300 runs'));
+    const rendered = () => w.findAll('[data-testid^="run-row-"]').map((r) => r.attributes('data-testid'));
+    // jsdom has no layout: the window's 768 px stand in for the box (20 rows in view, 8 more below).
+    expect(rendered()).toEqual(ids.slice(0, 29).map((id) => `run-row-${id}`));
+    await w.find(`[data-testid="run-select-${ids[0]}"]`).setValue(true);
+    const scroller = w.find('[data-testid="runs-scroll"]').element as HTMLElement;
+    Object.defineProperty(scroller, 'scrollTop', { configurable: true, value: 200 * 40 });
+    scroller.dispatchEvent(new Event('scroll'));
+    await flushPromises();
+    expect(rendered()[0]).toBe(`run-row-${ids[192]}`);
+    expect(w.find(`[data-testid="run-row-${ids[0]}"]`).exists()).toBe(false);
+    Object.defineProperty(scroller, 'scrollTop', { configurable: true, value: 0 });
+    scroller.dispatchEvent(new Event('scroll'));
+    await flushPromises();
+    expect((w.find(`[data-testid="run-select-${ids[0]}"]`).element as HTMLInputElement).checked).toBe(true);
+    w.unmount();
+    await many.close();
+  });
+
   it('renames in place', async () => {
     const run = await t.train({ name: 'before' });
     const w = await mountAt('/runs');
