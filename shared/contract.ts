@@ -63,6 +63,19 @@ export type DatasetImportArg =
   | { kind: 'idx'; name: string; paths: string[]; classNames?: string[] }
   | { kind: 'folder'; name: string; path: string; size: number; channels: 1 | 3; classNames?: string[] };
 
+/**
+ * Argument of `datasets:importUpload`: an import of the files the page uploaded to
+ * browser mode's `/upload/<uploadId>/…` (see {@link uploadPath}), instead of paths.
+ */
+export type DatasetUploadImportArg =
+  | { kind: 'idx'; name: string; uploadId: string; classNames?: string[] }
+  | { kind: 'folder'; name: string; uploadId: string; size: number; channels: 1 | 3; classNames?: string[] };
+
+/** Browser mode's upload endpoint: `PUT` a file's bytes there, `DELETE` the upload to drop it. */
+export const uploadPath = '/upload';
+/** Header carrying the per-launch token on uploads (a custom header also keeps other sites' pages out). */
+export const uploadTokenHeader = 'x-vae-studio-token';
+
 /** Sort keys of `runs:list`. */
 export type RunSortKey = 'createdAt' | 'name' | 'status' | 'testLoss';
 
@@ -113,6 +126,8 @@ export interface Commands {
   };
   /** Imports IDX files or a folder of images under a new name. */
   'datasets:import': { arg: DatasetImportArg; result: DatasetInfo };
+  /** Imports files uploaded from the page (browser mode), then removes them, whether it worked or not. */
+  'datasets:importUpload': { arg: DatasetUploadImportArg; result: DatasetInfo };
   /** Renames the classes of an imported dataset (one name per label, in label order). */
   'datasets:setClassNames': { arg: { name: string; classNames: string[] }; result: DatasetInfo };
   /** Queues a new run; it starts when the worker is free. */
@@ -202,6 +217,7 @@ export const commandNames = names<Commands>()([
   'datasets:list',
   'datasets:images',
   'datasets:import',
+  'datasets:importUpload',
   'datasets:setClassNames',
   'runs:start',
   'runs:stop',

@@ -41,6 +41,9 @@ const classNames = z
   )
   .min(1, { error: 'classNames must name at least one class.' })
   .max(classNamesMax, { error: `classNames names at most ${classNamesMax} classes.` });
+const uploadId = z
+  .string({ error: 'uploadId must be a string.' })
+  .regex(/^[A-Za-z0-9_-]{16,64}$/, { error: 'uploadId is 16–64 letters, digits, "-" or "_".' });
 const epoch = z.number().int({ error: 'epoch must be an integer.' }).min(1, { error: 'epoch starts at 1.' });
 
 export const commandArgSchemas = {
@@ -77,6 +80,27 @@ export const commandArgSchemas = {
           kind: z.literal('folder'),
           name: datasetName,
           path,
+          size: z.number().int().min(4, { error: 'size must be from 4 to 256 pixels.' }).max(256, {
+            error: 'size must be from 4 to 256 pixels.',
+          }),
+          channels: z.union([z.literal(1), z.literal(3)], { error: 'channels must be 1 or 3.' }),
+          classNames: classNames.optional(),
+        })
+        .strict(),
+    ],
+    { error: 'kind must be "idx" or "folder".' },
+  ),
+  'datasets:importUpload': z.discriminatedUnion(
+    'kind',
+    [
+      z
+        .object({ kind: z.literal('idx'), name: datasetName, uploadId, classNames: classNames.optional() })
+        .strict(),
+      z
+        .object({
+          kind: z.literal('folder'),
+          name: datasetName,
+          uploadId,
           size: z.number().int().min(4, { error: 'size must be from 4 to 256 pixels.' }).max(256, {
             error: 'size must be from 4 to 256 pixels.',
           }),
