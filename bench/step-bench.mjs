@@ -53,27 +53,24 @@ async function child(spec) {
   const tf = require('@tensorflow/tfjs-core');
   require('@tensorflow/tfjs-layers'); // gradients of the built-in ops, as the engine loads them
   const kernels = require(path.join(dist, 'kernels', 'index.js'));
-  const gemm = require(path.join(dist, 'kernels', 'gemm.js'));
+  const { initBackend } = require(path.join(dist, 'backend.js'));
   const { createAdam } = require(path.join(dist, 'ops.js'));
   const { createVae } = require(path.join(dist, 'model.js'));
   const { modelSpecFor } = require(path.join(dist, 'model-spec.js'));
   const { trainStep } = require(path.join(dist, 'step.js'));
   const { presetById } = require(path.join(root, 'dist', 'node', 'shared', 'hyperparams.js'));
-  const { useWasmBackend } = require(path.join(dist, 'kernels', 'wasm-init.js'));
   const hp = presetById(model === 'conv' ? 'keras-conv' : 'keras-blog').hyperparams;
   let device =
     config === 'fast-fma' ? 'CPU (WebAssembly, SIMD, fused multiply-add)' : 'CPU (WebAssembly, SIMD)';
   if (config === 'native') {
     // The engine's own backend choice, forced to TensorFlow's native binding.
-    const { initBackend } = require(path.join(dist, 'backend.js'));
     device = (await initBackend({ choice: 'tensorflow', arch: hp.arch })).device;
   } else {
-    // The engine's own code in every wasm configuration: without our kernels registered,
+    // The engine's own backend choice in every wasm configuration; without our kernels
     // its dense layers, loss, sampling and Adam fall back to the plain tfjs ops.
-    if (config === 'stock') kernels.unregisterFastKernels();
-    else kernels.registerFastKernels();
-    if (config === 'fast-fma') gemm.allowRelaxedSimd(true);
-    if (!(await useWasmBackend())) throw new Error('wasm backend failed to start');
+    if (config !== 'fast-fma') process.env.VAE_STUDIO_WASM_FMA = '0';
+    device = (await initBackend({ choice: 'wasm', arch: hp.arch })).device;
+    if (config === 'stock') kernels.uninstallKernels('wasm');
   }
 
   const vae = createVae({ spec: modelSpecFor(hp, { height: 28, width: 28, channels: 1 }), seed: 1 });
@@ -120,7 +117,7 @@ async function child(spec) {
     lossFirst: losses[0],
     lossLast: losses[losses.length - 1],
     finite,
-    fma: config === 'fast-fma' ? gemm.relaxedSimdSupported() : false,
+    fma: device.includes('fused multiply-add'),
     tensors: tf.memory().numTensors,
   };
 }

@@ -1,3 +1,4 @@
+import type { DecodeService } from '../core/decode-service';
 import type { HandlerTable } from '../core/dispatcher';
 import type { RunService } from '../core/run-service';
 import { exportReport } from '../export';
@@ -16,12 +17,14 @@ type RunCommands =
   | 'runs:compare'
   | 'runs:export';
 
-/** `runs:*` commands: lifecycle through the run service, reads straight from the store. */
+/** `runs:*` commands: lifecycle through the run service, decoding in a worker, reads straight from the store. */
 export function runHandlers({
   runs,
+  decoder,
   store,
 }: {
   runs: RunService;
+  decoder: DecodeService;
   store: RunStore;
 }): Pick<HandlerTable, RunCommands> {
   return {
@@ -31,7 +34,7 @@ export function runHandlers({
     'runs:list': (arg) => store.listRuns(arg),
     'runs:get': ({ runId }) => store.getRun(runId),
     'runs:snapshot': ({ runId, epoch }) => store.getSnapshot(runId, epoch),
-    'runs:decode': (arg) => runs.decode(arg),
+    'runs:decode': (arg) => decoder.decode(arg),
     'runs:update': (arg) => store.updateRun(arg),
     'runs:delete': ({ runId }) => {
       runs.delete(runId);

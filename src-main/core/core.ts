@@ -9,6 +9,7 @@ import { appVersion } from '../platform/package-info';
 import { openStore, StoreError, type RunStore } from '../store';
 import { TrainingHost } from '../training/host';
 import { AppError } from './app-error';
+import { type DecodeHost, DecodeService } from './decode-service';
 import { createDispatcher, type Dispatch, type HandlerTable } from './dispatcher';
 import { EventBus } from './event-bus';
 import { RunService, type TrainingHostLike } from './run-service';
@@ -25,7 +26,7 @@ export interface CoreOptions {
   version?: string;
   logError?: (message: string, error: unknown) => void;
   /** A stand-in training host (tests); the real worker-backed one by default. */
-  host?: TrainingHostLike;
+  host?: TrainingHostLike & DecodeHost;
   /** The shell's open dialog (the desktop app's), for `app:choosePaths`. */
   choosePaths?: PathChooser;
   /**
@@ -127,12 +128,14 @@ export function createCore(options: CoreOptions): Core {
   }
   const events = new EventBus();
   const notices = [...store.notices];
-  const runs = new RunService({ store, host: options.host ?? new TrainingHost(), events, dataDir, logError });
+  const host = options.host ?? new TrainingHost();
+  const runs = new RunService({ store, host, events, dataDir, logError });
+  const decoder = new DecodeService({ store, host, events, dataDir });
   const dispatch = createDispatcher({
     handlers: {
       ...appHandlers({ version, dataDir, shell, notices, choosePaths: options.choosePaths }),
       ...datasetHandlers({ dataDir, store, events }),
-      ...runHandlers({ runs, store }),
+      ...runHandlers({ runs, decoder, store }),
     },
     logError,
   });

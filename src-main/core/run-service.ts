@@ -1,10 +1,9 @@
-import type { CommandArg, CommandResult, DatasetInfo } from '../../shared/contract';
+import type { CommandArg, DatasetInfo } from '../../shared/contract';
 import type { BackendChoice, Hyperparams } from '../../shared/hyperparams';
 import type { RunSummary } from '../../shared/run';
 import { isActive, isResumable } from '../../shared/run-status';
 import { listDatasets } from '../datasets';
 import type { RunStore } from '../store';
-import { createDecoder, type LatentDecoder } from '../training/decode';
 import { decoderWeightNames, modelSpecFor, planModel, ModelSpecError } from '../training/model-spec';
 import type { RunEnd, RunEpoch, RunStarted, TrainingHost, TrainingJob } from '../training/host';
 import type { BatchLoss } from '../training/protocol';
@@ -32,8 +31,6 @@ interface Pending {
   backend: BackendChoice;
 }
 
-const decoderCacheSize = 8;
-
 /**
  * Where the store and the training host meet: queues runs (one trains at a
  * time), records what the worker reports (batch losses in batched writes, one
@@ -51,7 +48,6 @@ export class RunService {
   /** Set when the store could not record an epoch: the run is stopped and ends as failed with this. */
   private storeFailure: { runId: string; message: string } | null = null;
   private closing = false;
-  private readonly decoders = new Map<string, LatentDecoder>();
   private readonly unsubscribe: (() => void)[] = [];
 
   constructor(options: RunServiceOptions) {
@@ -122,41 +118,9 @@ export class RunService {
       );
     }
     this.store.rewindToCheckpoint(runId);
-    this.forgetDecoders(runId);
     this.setStatus({ runId, status: 'queued', message: null });
     this.enqueue({ runId, backend: run.backend ?? 'auto' });
     return this.store.getRunSummary(runId);
-  }
-
-  /** Decodes latent points with the decoder of an epoch (the latest when omitted). */
-  async decode(arg: CommandArg<'runs:decode'>): Promise<CommandResult<'runs:decode'>> {
-    const run = this.store.getRunSummary(arg.runId);
-    // A hover decodes one point at a time: answer from the cache without touching the database.
-    let decoder = this.decoders.get(`${arg.runId}:${arg.epoch ?? run.epochsDone}`);
-    if (!decoder) {
-      const { epoch, weights } = this.store.getDecoderWeights(arg.runId, arg.epoch);
-      const key = `${arg.runId}:${epoch}`;
-      const dataset = await this.dataset(run.hyperparams.dataset);
-      const spec = modelSpecFor(run.hyperparams, {
-        height: dataset.height,
-        width: dataset.width,
-        channels: dataset.channels,
-      });
-      decoder = createDecoder({ spec, weights });
-      this.decoders.set(key, decoder);
-      // Insertion order is age: drop the oldest decoder beyond the cache size.
-      if (this.decoders.size > decoderCacheSize)
-        this.decoders.delete(this.decoders.keys().next().value as string);
-    }
-    for (const point of arg.points) {
-      if (point.length !== run.hyperparams.latentDim) {
-        throw new AppError(
-          'invalid_argument',
-          `Each point must have ${run.hyperparams.latentDim} coordinates (the run's latent dimension), not ${point.length}.`,
-        );
-      }
-    }
-    return decoder.decode(arg.points);
   }
 
   /** Deletes a run that is not queued or training. */
@@ -165,17 +129,6 @@ export class RunService {
       throw new AppError('conflict', 'Stop the run before deleting it.');
     }
     this.store.deleteRun(runId);
-    this.forgetDecoders(runId);
-  }
-
-  /** Epochs after a checkpoint are trained again on resume, and a deleted run has none. */
-  private forgetDecoders(runId: string): void {
-    for (const key of [...this.decoders.keys()]) if (key.startsWith(`${runId}:`)) this.decoders.delete(key);
-  }
-
-  /** The id of the training run, if any. */
-  get currentRunId(): string | null {
-    return this.current;
   }
 
   /** Waits until no run is queued or training (the CLI's `train`). */

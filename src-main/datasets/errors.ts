@@ -16,11 +16,6 @@ export class DatasetError extends Error {
   }
 }
 
-/** True when `value` is a {@link DatasetError}. */
-export function isDatasetError(value: unknown): value is DatasetError {
-  return value instanceof DatasetError;
-}
-
 /** The Node error code of a file-system error (`ENOENT`, `EACCES`, …), if any. */
 export function fsErrorCode(error: unknown): string | undefined {
   if (typeof error === 'object' && error !== null && 'code' in error) {

@@ -2,7 +2,7 @@
  * The datasets module: the bundled MNIST, IDX imports, image-folder imports,
  * and the helpers the training loop uses to batch and shuffle.
  */
-export { DatasetError, isDatasetError } from './errors';
+export { DatasetError } from './errors';
 export type { DatasetErrorCode } from './errors';
 export { mulberry32, shuffledIndices } from './random';
 export { fillBatch, pixelsPerImage } from './batch';

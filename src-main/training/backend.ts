@@ -5,10 +5,7 @@ import * as path from 'node:path';
 import type { Architecture, BackendChoice, BackendName } from '../../shared/hyperparams';
 import { nativeStatus, wasmBinaryDir } from './backend-probe';
 import { TrainingError } from './errors';
-import { enableRelaxedSimd } from './kernels/index';
-// ops.ts registers the engine's own kernels on load; they must be in the
-// registry before missingKernels() looks (they may fill wasm's gaps).
-import './ops';
+import { enableRelaxedSimd, installKernels } from './kernels/index';
 
 /**
  * Chooses and initialises the tfjs backend of the training worker. Loads
@@ -32,6 +29,12 @@ export interface InitBackendArgs {
   choice: BackendChoice;
   /** The backend must have every kernel training this architecture needs. */
   arch: Architecture;
+  /**
+   * Whether `auto` may load TensorFlow's native binding (default true). It
+   * loads in one thread of a process only (tfjs issues 2079, 8388): a second
+   * worker (the decode worker) must pass false.
+   */
+  native?: boolean;
 }
 
 // Kernels whose absence makes a model untrainable rather than slow: the
@@ -121,9 +124,11 @@ async function tryWasm(): Promise<Attempt> {
     setWasmPaths(dir + path.sep);
     wasmPathsSet = true;
   }
-  // Before our kernels compile: fused multiply-add makes their matrix products
+  // Before our module compiles: fused multiply-add makes its matrix products
   // ~1.3× faster; results differ from unfused ones by float32 rounding only.
   const fma = process.env['VAE_STUDIO_WASM_FMA'] !== '0' && enableRelaxedSimd();
+  // Before the backend is set, which runs the setup of the kernels registered for it.
+  installKernels('wasm');
   if (!(await activate('wasm'))) return { ok: false, reason: 'WebAssembly failed to initialise' };
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
   // Node's wasm backend is single-threaded: tfjs hard-codes multithreading off there.
@@ -132,6 +137,7 @@ async function tryWasm(): Promise<Attempt> {
 }
 
 async function tryCpu(): Promise<Attempt> {
+  installKernels('cpu');
   if (!(await activate('cpu'))) return { ok: false, reason: 'the JavaScript backend failed to initialise' };
   return { ok: true, device: 'CPU (plain JavaScript)' };
 }
@@ -143,12 +149,14 @@ const attempts: Record<BackendName, () => Promise<Attempt>> = {
 };
 
 /**
- * Sets the tfjs backend: `auto` takes the first of tensorflow → wasm → cpu
- * that initialises and has the kernels `arch` needs; a forced backend that
- * cannot serve is an error ('unavailable') that says why, never a silent fallback.
+ * Sets the tfjs backend with our kernels installed for it: `auto` takes the
+ * first of tensorflow → wasm → cpu that initialises and has the kernels
+ * `arch` needs; a forced backend that cannot serve is an error
+ * ('unavailable') that says why, never a silent fallback.
  */
 export async function initBackend(args: InitBackendArgs): Promise<ActiveBackend> {
-  const order: BackendName[] = args.choice === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [args.choice];
+  const best: BackendName[] = args.native === false ? ['wasm', 'cpu'] : ['tensorflow', 'wasm', 'cpu'];
+  const order: BackendName[] = args.choice === 'auto' ? best : [args.choice];
   const notes: string[] = [];
   for (const name of order) {
     const attempt = await attempts[name]();

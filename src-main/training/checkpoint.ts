@@ -3,7 +3,7 @@ import type { ModelSpec } from './model-spec';
 /**
  * A checkpoint as plain data: it crosses the worker boundary (its buffers are
  * transferred, not copied), is stored by the run service, and is read by
- * decode.ts and model export in the main process. No tfjs here.
+ * model export in the main process. No tfjs here.
  */
 
 /** One named array; `data.length` is the product of `shape`. */

@@ -6,6 +6,8 @@ import type { Checkpoint } from './checkpoint';
 import { TrainingError } from './errors';
 import {
   type BatchLoss,
+  type DecodeRequest,
+  type DecodedImages,
   type FinishedStatus,
   type HostMessage,
   type TrainingJob,
@@ -21,7 +23,7 @@ import {
  * loads tfjs.
  */
 
-export type { BatchLoss, TrainingJob } from './protocol';
+export type { BatchLoss, DecodeRequest, DecodedImages, TrainingJob } from './protocol';
 
 /** A chunk of per-step losses of a run. */
 export interface RunBatches {
@@ -64,6 +66,12 @@ export interface TrainingHostOptions {
 
 type Listener<T> = (value: T) => void;
 
+interface PendingDecode {
+  worker: Worker;
+  resolve: (decoded: DecodedImages) => void;
+  reject: (error: TrainingError) => void;
+}
+
 interface ActiveRun {
   runId: string;
   startSeq: number;
@@ -76,15 +84,21 @@ interface ActiveRun {
  * One run at a time (the run service above queues): `start` rejects with a
  * `conflict` TrainingError while a run is active. If the worker dies, the run
  * ends as `failed` with the reason and a fresh worker is started.
+ *
+ * Decoding runs on the training worker while it is idle, and on a second
+ * worker (same script, started on first need, stopped when the run ends)
+ * while it trains: the worker's loop holds the thread for a whole epoch, and
+ * on these machines the second core is free while wasm trains on one thread.
  */
 export class TrainingHost {
   private readonly workerPath: string;
   private worker: Worker | null = null;
   private workerOnline = false;
+  private decodeWorker: Worker | null = null;
+  private readonly decodes = new Map<number, PendingDecode>();
   private seq = 0;
   private active: ActiveRun | null = null;
   private disposed = false;
-  private terminating: Worker | null = null;
   private readonly listeners = {
     progress: new Set<Listener<BatchProgress>>(),
     batches: new Set<Listener<RunBatches>>(),
@@ -94,11 +108,6 @@ export class TrainingHost {
 
   constructor(options: TrainingHostOptions = {}) {
     this.workerPath = options.workerPath ?? path.join(__dirname, 'worker.js');
-  }
-
-  /** The id of the run on the worker, if any. */
-  get currentRunId(): string | null {
-    return this.active?.runId ?? null;
   }
 
   /**
@@ -137,6 +146,28 @@ export class TrainingHost {
     return true;
   }
 
+  /**
+   * Decodes latent points in a worker. Rejects with a TrainingError (the
+   * worker's code, `internal` if it died) and never computes on this thread.
+   */
+  decode(request: DecodeRequest): Promise<DecodedImages> {
+    if (this.disposed)
+      return Promise.reject(new TrainingError('unavailable', 'The training host has been shut down.'));
+    const worker = this.active ? this.ensureDecodeWorker() : this.ensureWorker();
+    const seq = ++this.seq;
+    return new Promise<DecodedImages>((resolve, reject) => {
+      this.decodes.set(seq, { worker, resolve, reject });
+      this.holdOpen(worker);
+      // Copied, not transferred: the caller keeps the weights for the next request.
+      worker.postMessage({
+        type: 'decode',
+        seq,
+        request,
+        native: worker === this.worker,
+      } satisfies HostMessage);
+    });
+  }
+
   onProgress(listener: Listener<BatchProgress>): () => void {
     return this.subscribe(this.listeners.progress, listener);
   }
@@ -154,26 +185,16 @@ export class TrainingHost {
     return this.subscribe(this.listeners.end, listener);
   }
 
-  /**
-   * Kills the worker at once (a run that does not answer `stop`); the running
-   * run ends as `failed`, and a new worker is started for the next run.
-   */
-  async terminateWorker(): Promise<void> {
-    const worker = this.worker;
-    if (!worker) return;
-    this.terminating = worker;
-    await worker.terminate();
-  }
-
-  /** Stops the worker for good; a running run ends as `failed`. */
+  /** Stops the workers for good; a running run ends as `failed`, pending decodes reject. */
   async dispose(): Promise<void> {
     this.disposed = true;
-    const worker = this.worker;
+    const workers = [this.worker, this.decodeWorker].filter((w): w is Worker => w !== null);
     this.worker = null;
-    if (worker) {
-      worker.removeAllListeners();
-      await worker.terminate();
-    }
+    this.decodeWorker = null;
+    for (const worker of workers) worker.removeAllListeners();
+    await Promise.all(workers.map((worker) => worker.terminate()));
+    for (const worker of workers)
+      this.failDecodes(worker, new TrainingError('unavailable', 'The training host was shut down.'));
     this.failActive({
       name: 'TrainingError',
       code: 'unavailable',
@@ -201,6 +222,70 @@ export class TrainingHost {
     this.worker?.postMessage(message);
   }
 
+  /** A worker keeps a CLI process alive while it trains or decodes, and only then. */
+  private holdOpen(worker: Worker): void {
+    const busy =
+      (worker === this.worker && this.active !== null) ||
+      [...this.decodes.values()].some((d) => d.worker === worker);
+    if (busy) worker.ref();
+    else worker.unref();
+  }
+
+  /** Between runs the training worker decodes: the decode worker's memory (a second tfjs) is given back. */
+  private retireDecodeWorker(): void {
+    const worker = this.decodeWorker;
+    if (!worker || this.active || [...this.decodes.values()].some((d) => d.worker === worker)) return;
+    this.decodeWorker = null;
+    void worker.terminate();
+  }
+
+  private failDecodes(worker: Worker, error: TrainingError): void {
+    for (const [seq, pending] of this.decodes) {
+      if (pending.worker !== worker) continue;
+      this.decodes.delete(seq);
+      pending.reject(error);
+    }
+  }
+
+  /** Settles a decode if `message` answers one; false for any other message. */
+  private settleDecode(worker: Worker, message: WorkerMessage): boolean {
+    if (message.type !== 'decoded' && message.type !== 'error') return false;
+    const pending = message.replyTo === null ? undefined : this.decodes.get(message.replyTo);
+    if (!pending || pending.worker !== worker) return false;
+    this.decodes.delete(message.replyTo as number);
+    this.holdOpen(worker);
+    if (message.type === 'decoded') pending.resolve({ images: message.images, count: message.count });
+    else pending.reject(new TrainingError(message.error.code, message.error.message));
+    this.retireDecodeWorker();
+    return true;
+  }
+
+  private ensureDecodeWorker(): Worker {
+    if (this.decodeWorker) return this.decodeWorker;
+    const worker = new Worker(this.workerPath);
+    this.decodeWorker = worker;
+    worker.unref();
+    worker.on('message', (message: unknown) => {
+      if (isWorkerMessage(message)) this.settleDecode(worker, message);
+      else console.error('[training host] unreadable message from the decode worker', message);
+    });
+    let reason: string | null = null;
+    worker.on('error', (error: Error) => {
+      reason = `The decode worker crashed: ${error.message}`;
+    });
+    worker.on('exit', (code: number) => {
+      if (this.decodeWorker === worker) this.decodeWorker = null;
+      this.failDecodes(
+        worker,
+        new TrainingError(
+          'internal',
+          reason ?? `The decode worker stopped unexpectedly (exit code ${code}).`,
+        ),
+      );
+    });
+    return worker;
+  }
+
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     const worker = new Worker(this.workerPath);
@@ -211,7 +296,7 @@ export class TrainingHost {
       if (this.worker === worker) this.workerOnline = true;
     });
     worker.on('message', (message: unknown) => {
-      if (this.worker === worker) this.receive(message);
+      if (this.worker === worker) this.receive(worker, message);
     });
     let reason: string | null = null;
     worker.on('error', (error: Error) => {
@@ -220,18 +305,19 @@ export class TrainingHost {
     worker.on('exit', (code: number) => {
       if (this.worker !== worker) return;
       const wasOnline = this.workerOnline;
-      const terminated = this.terminating === worker;
-      if (terminated) this.terminating = null;
       this.worker = null;
       this.workerOnline = false;
+      this.failDecodes(
+        worker,
+        new TrainingError(
+          'internal',
+          reason ?? `The training worker stopped unexpectedly (exit code ${code}).`,
+        ),
+      );
       this.failActive({
         name: 'WorkerExit',
         code: 'internal',
-        message:
-          reason ??
-          (terminated
-            ? 'The training worker was terminated during the run.'
-            : `The training worker stopped unexpectedly (exit code ${code}).`),
+        message: reason ?? `The training worker stopped unexpectedly (exit code ${code}).`,
       });
       // A worker that never came up (missing file, broken build) would only die again.
       if (wasOnline && !this.disposed) this.ensureWorker();
@@ -243,7 +329,8 @@ export class TrainingHost {
     const active = this.active;
     if (!active) return;
     this.active = null;
-    this.worker?.unref();
+    if (this.worker) this.holdOpen(this.worker);
+    this.retireDecodeWorker();
     if (!active.started) active.reject(new TrainingError(error.code, error.message));
     this.emit(this.listeners.end, {
       runId: active.runId,
@@ -254,11 +341,12 @@ export class TrainingHost {
     });
   }
 
-  private receive(message: unknown): void {
+  private receive(worker: Worker, message: unknown): void {
     if (!isWorkerMessage(message)) {
       console.error('[training host] unreadable message from the worker', message);
       return;
     }
+    if (this.settleDecode(worker, message)) return;
     const active = this.active;
     // Messages of an earlier run (e.g. after a failed start) are ignored by sequence number.
     if (!active || ('replyTo' in message && message.replyTo !== active.startSeq && message.replyTo !== null))
@@ -293,7 +381,8 @@ export class TrainingHost {
         return;
       case 'done': {
         this.active = null;
-        this.worker?.unref();
+        if (this.worker) this.holdOpen(this.worker);
+        this.retireDecodeWorker();
         // A run stopped before it was ready still settles its start.
         if (!active.started) active.reject(new TrainingError('internal', message.message));
         this.emit(this.listeners.end, {
@@ -304,6 +393,9 @@ export class TrainingHost {
         });
         return;
       }
+      case 'decoded':
+        // An answer to a decode no one waits for any more (the host settled it on the worker's exit).
+        return;
       case 'error':
         if (message.replyTo === null) {
           console.error('[training host] the worker could not read a message:', message.error.message);

@@ -1,8 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BCE, KL, runBce, runKl } from './kernels/loss-kernels';
-import { registerFastKernels } from './kernels/index';
-
-registerFastKernels();
 
 /** Whether the active backend has our kernel `name` and every input is a float32 matrix. */
 function fused(name: string, ...inputs: tf.Tensor[]): boolean {

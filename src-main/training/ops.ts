@@ -1,15 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Activation } from '../../shared/model-spec';
 import { DENSE, runDense } from './kernels/dense';
-import { registerFastKernels } from './kernels/index';
 
 export { FusedAdamOptimizer, createAdam } from './kernels/adam';
 
 export type { Activation } from '../../shared/model-spec';
-
-// Our kernels must be in the registry before the engine checks which kernels a
-// backend has; registering costs nothing and needs no initialised backend.
-registerFastKernels();
 
 /** y = activation(x·W + b) with plain tfjs ops: the reference the fast path is tested against. */
 export function densePlain(
@@ -33,7 +28,7 @@ export function densePlain(
 
 /**
  * y = activation(x·W + b). Every dense layer of the engine goes through here.
- * On backends with our kernels (wasm, cpu) it is one fused kernel whose
+ * On backends with our kernels installed (wasm, cpu: kernels/index.ts) it is one fused kernel whose
  * gradient avoids wasm's slow transposed matMul and computes ∂x, ∂W, ∂b only
  * when needed; elsewhere (tfjs-node, which has fast kernels of its own) it is
  * the plain ops. Both compute the same function (test/unit/ops).

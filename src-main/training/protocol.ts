@@ -3,7 +3,8 @@ import type { ErrorCode } from '../../shared/result';
 import type { BatchProgress, EpochMetrics, Snapshot } from '../../shared/run';
 import type { TerminalStatus } from '../../shared/run-status';
 import type { DatasetRef } from '../datasets/types';
-import type { Checkpoint } from './checkpoint';
+import type { Checkpoint, NamedArray } from './checkpoint';
+import type { ModelSpec } from './model-spec';
 
 /**
  * Messages between the training host (main thread) and the training worker.
@@ -23,6 +24,27 @@ export interface TrainingJob {
   checkpoint: Checkpoint | null;
   /** 1-based first epoch to train: `checkpoint.epoch + 1`, or 1 without a checkpoint. */
   startEpoch: number;
+}
+
+/** Latent points to decode with one set of decoder weights (runs:decode). */
+export interface DecodeRequest {
+  /**
+   * Names these weights for the worker's cache of decoders: the same key must
+   * always come with the same weights (the host makes one per weights it reads).
+   */
+  key: string;
+  spec: ModelSpec;
+  /** The decoder's weights (the encoder's are not needed). */
+  weights: NamedArray[];
+  /** `count × spec.latentDim` numbers, row-major. */
+  points: Float32Array;
+  count: number;
+}
+
+/** Decoded images: `count` images of `height × width × channels` bytes, concatenated. */
+export interface DecodedImages {
+  images: Uint8Array;
+  count: number;
 }
 
 /** One training step's losses, for the per-batch curve (sent in chunks, never as a history). */
@@ -48,7 +70,13 @@ export type FinishedStatus = Extract<TerminalStatus, 'completed' | 'stopped' | '
 
 /** Host → worker. */
 export type HostMessage =
-  { type: 'start'; seq: number; job: TrainingJob } | { type: 'stop'; seq: number; runId: string };
+  | { type: 'start'; seq: number; job: TrainingJob }
+  | { type: 'stop'; seq: number; runId: string }
+  /**
+   * Decode on this worker; answered by `decoded` or `error`. `native`: it may
+   * load TensorFlow's native binding (the training worker only).
+   */
+  | { type: 'decode'; seq: number; request: DecodeRequest; native: boolean };
 
 /** Worker → host. */
 export type WorkerMessage =
@@ -83,11 +111,21 @@ export type WorkerMessage =
       message: string;
       lastEpoch: number;
     }
+  /** The answer to a `decode`; `images` is transferred. */
+  | { type: 'decoded'; seq: number; replyTo: number; images: Uint8Array; count: number }
   /** The request failed: the run (if any) is over as failed. `replyTo` is null for a message that could not be read. */
   | { type: 'error'; seq: number; replyTo: number | null; runId: string | null; error: WireError };
 
-const workerTypes: ReadonlySet<string> = new Set(['ready', 'progress', 'batches', 'epoch', 'done', 'error']);
-const hostTypes: ReadonlySet<string> = new Set(['start', 'stop']);
+const workerTypes: ReadonlySet<string> = new Set([
+  'ready',
+  'progress',
+  'batches',
+  'epoch',
+  'done',
+  'decoded',
+  'error',
+]);
+const hostTypes: ReadonlySet<string> = new Set(['start', 'stop', 'decode']);
 
 function hasType(value: unknown, types: ReadonlySet<string>): value is { type: string; seq: number } {
   if (typeof value !== 'object' || value === null) return false;

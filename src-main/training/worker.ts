@@ -5,9 +5,11 @@ import { isErrorCode } from '../../shared/result';
 import { loadDataset } from '../datasets';
 import { initBackend } from './backend';
 import { checkpointBuffers } from './checkpoint';
+import { DecoderCache } from './decode';
 import { TrainingError } from './errors';
 import { snapshotBuffers, train } from './loop';
 import {
+  type DecodeRequest,
   type HostMessage,
   type TrainingJob,
   type WireError,
@@ -17,8 +19,9 @@ import {
 
 /**
  * The training worker: one long-lived worker_threads Worker, owned by
- * host.ts, that trains one run at a time so the main event loop never
- * computes. Never imports electron.
+ * host.ts, that trains one run at a time and decodes latent points between
+ * runs, so the main event loop never computes. The host starts a second one
+ * for decoding only while the first trains. Never imports electron.
  */
 
 const port = parentPort;
@@ -49,6 +52,31 @@ function toWireError(error: unknown): WireError {
   return { name: 'Error', message: String(error), code: 'internal' };
 }
 
+const decoders = new DecoderCache();
+/** The backend decoding runs on; a training run sets its own, after which decoding sets it again. */
+let decodeBackend: Promise<unknown> | null = null;
+
+async function decode({
+  request,
+  native,
+  replyTo,
+}: {
+  request: DecodeRequest;
+  native: boolean;
+  replyTo: number;
+}): Promise<void> {
+  // During a run (a decode sent just before its start), the run's backend serves.
+  if (current === null) decodeBackend ??= initBackend({ choice: 'auto', arch: request.spec.arch, native });
+  try {
+    await decodeBackend;
+  } catch (error) {
+    decodeBackend = null;
+    throw error;
+  }
+  const { images, count } = decoders.decode(request);
+  post({ type: 'decoded', replyTo, images, count }, [images.buffer as ArrayBuffer]);
+}
+
 async function run(job: TrainingJob, startSeq: number): Promise<void> {
   const parsed = hyperparamsSchema.safeParse(job.hyperparams);
   if (!parsed.success) {
@@ -62,6 +90,7 @@ async function run(job: TrainingJob, startSeq: number): Promise<void> {
       `Epoch ${job.startEpoch} cannot be the first to train: the ${job.checkpoint ? `checkpoint is of epoch ${job.checkpoint.epoch}` : 'run has no checkpoint'}.`,
     );
   }
+  decodeBackend = null;
   const backend = await initBackend({ choice: job.backend, arch: hyperparams.arch });
   const dataset = await loadDataset(job.dataset);
   post({
@@ -128,6 +157,13 @@ function handle(message: HostMessage): void {
     }
     case 'stop':
       if (current?.runId === message.runId) current.stopRequested = true;
+      return;
+    case 'decode':
+      decode({ request: message.request, native: message.native, replyTo: message.seq }).catch(
+        (error: unknown) => {
+          post({ type: 'error', replyTo: message.seq, runId: null, error: toWireError(error) });
+        },
+      );
       return;
   }
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type FastBackend, type TensorInfo, arraysFor } from './backend-access';
+import { type FastBackend, type KernelArgs, type TensorInfo, arraysFor, input } from './backend-access';
 import { type AdamScalars, adamRange } from './wasm-gemm';
 
 /**
@@ -16,24 +16,27 @@ import { type AdamScalars, adamRange } from './wasm-gemm';
 
 export const ADAM = 'VaeAdam';
 
-interface AdamAttrs {
-  lr: number;
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-  accBeta1: number;
-  accBeta2: number;
+const adamAttrNames = ['lr', 'beta1', 'beta2', 'epsilon', 'accBeta1', 'accBeta2'] as const;
+type AdamAttrs = Record<(typeof adamAttrNames)[number], number>;
+
+function adamAttrs(args: KernelArgs): AdamAttrs {
+  const out = {} as AdamAttrs;
+  for (const name of adamAttrNames) {
+    const v = args.attrs?.[name];
+    if (typeof v !== 'number') throw new Error(`VaeAdam: attribute ${name} must be a number`);
+    out[name] = v;
+  }
+  return out;
 }
 
 function adamKernel(backendName: FastBackend) {
-  return (args: {
-    inputs: Record<string, TensorInfo>;
-    backend: tf.KernelBackend;
-    attrs: AdamAttrs;
-  }): TensorInfo[] => {
+  return (args: KernelArgs): TensorInfo[] => {
     const arr = arraysFor(backendName, args.backend);
-    const { x, m, v, g } = args.inputs as { x: TensorInfo; m: TensorInfo; v: TensorInfo; g: TensorInfo };
-    const { lr, beta1, beta2, epsilon, accBeta1, accBeta2 } = args.attrs;
+    const x = input(args, 'x');
+    const m = input(args, 'm');
+    const v = input(args, 'v');
+    const g = input(args, 'g');
+    const { lr, beta1, beta2, epsilon, accBeta1, accBeta2 } = adamAttrs(args);
     const xo = arr.alloc([...x.shape]);
     const mo = arr.alloc([...x.shape]);
     const vo = arr.alloc([...x.shape]);

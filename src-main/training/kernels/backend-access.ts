@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type EmscriptenModuleLike, type WasmGemm, gemmFor } from './gemm';
+import { type EmscriptenModuleLike, type WasmKernels, wasmKernelsFor } from './wasm-kernels';
 
 /**
  * Typed access to the parts of the tfjs backends our kernels use: their tensor
@@ -57,8 +57,8 @@ export interface Arrays {
    * matmul on wasm.
    */
   matMul(a: TensorInfo, b: TensorInfo, dims: MatMulDims): TensorInfo;
-  /** Our wasm kernels and heap addresses (wasm only). */
-  wasm?: WasmGemm;
+  /** Our wasm module and heap addresses (wasm only). */
+  wasm?: WasmKernels;
   ptr?: (info: TensorInfo) => number;
   /** out (+)= op(A)·op(B), out an existing [m, n] tensor. */
   matMulInto(a: TensorInfo, b: TensorInfo, out: TensorInfo, dims: MatMulDims, accumulate: boolean): void;
@@ -89,7 +89,15 @@ function callKernel(
   return (Array.isArray(out) ? out[0] : out) as TensorInfo;
 }
 
-function wasmArrays(backend: tf.KernelBackend): Arrays {
+/** {@link Arrays} of the wasm backend, where our module and heap addresses are always there. */
+export type WasmArrays = Arrays & {
+  readonly name: 'wasm';
+  wasm: WasmKernels;
+  ptr: (info: TensorInfo) => number;
+};
+
+/** The array view of a wasm backend (kernels registered for wasm only). */
+export function wasmArrays(backend: tf.KernelBackend): WasmArrays {
   const be = backend as unknown as WasmBackendLike;
   const ptr = (info: TensorInfo): number => {
     const data = be.dataIdMap.get(info.dataId);
@@ -98,7 +106,7 @@ function wasmArrays(backend: tf.KernelBackend): Arrays {
   };
   return {
     name: 'wasm',
-    wasm: gemmFor(be.wasm),
+    wasm: wasmKernelsFor(be.wasm),
     ptr,
     backend,
     alloc: (shape) => be.makeOutput(shape, 'float32'),
@@ -112,7 +120,7 @@ function wasmArrays(backend: tf.KernelBackend): Arrays {
       return out;
     },
     matMulInto(a, b, out, dims, accumulate) {
-      gemmFor(be.wasm).run({
+      this.wasm.gemm({
         a: ptr(a),
         b: ptr(b),
         c: ptr(out),

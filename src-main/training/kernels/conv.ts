@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type TensorInfo, type WasmBackendLike } from './backend-access';
-import { type WasmGemm, gemmFor } from './gemm';
+import { type KernelArgs, type TensorInfo, input, wasmArrays } from './backend-access';
+import type { WasmKernels } from './wasm-kernels';
 
 /**
  * Convolutions for tfjs' wasm backend, as im2col + our SIMD gemm:
@@ -36,14 +36,8 @@ interface Geometry {
   padLeft: number;
 }
 
-let maxColsFloats = 4 << 20;
-
-/** Sets the column-matrix budget (floats) per chunk; for tests of the chunking. Returns the previous one. */
-export function setConvChunkFloats(floats: number): number {
-  const previous = maxColsFloats;
-  maxColsFloats = Math.max(1, Math.floor(floats));
-  return previous;
-}
+/** Floats of the column matrix per chunk of the batch (16 MB). */
+export const maxColsFloats = 4 << 20;
 
 function geometry(convInfo: tf.backend_util.Conv2DInfo): Geometry {
   if (convInfo.dataFormat !== 'channelsLast') throw new Error('only NHWC convolutions are supported here');
@@ -73,14 +67,14 @@ function chunkSize(g: Geometry): number {
 }
 
 /** Offset tables on the heap, per kernel module and geometry (they are small and reused every step). */
-const tables = new WeakMap<WasmGemm, Map<string, number>>();
+const tables = new WeakMap<WasmKernels, Map<string, number>>();
 
 /**
  * Heap address of an Int32 table: for each output pixel of `images` images
  * (n, oh, ow) and tap (kh, kw), the byte offset of input pixel
  * (n, oh·sh + kh − padTop, ow·sw + kw − padLeft, 0) from the chunk's base, or −1 (padding).
  */
-function tableFor(k: WasmGemm, g: Geometry, images: number): number {
+function tableFor(k: WasmKernels, g: Geometry, images: number): number {
   let byGeometry = tables.get(k);
   if (!byGeometry) {
     byGeometry = new Map();
@@ -126,21 +120,6 @@ function tableFor(k: WasmGemm, g: Geometry, images: number): number {
   return ptr;
 }
 
-function wasmParts(backend: tf.KernelBackend): {
-  be: WasmBackendLike;
-  k: WasmGemm;
-  ptr: (info: TensorInfo) => number;
-} {
-  const be = backend as unknown as WasmBackendLike;
-  const k = gemmFor(be.wasm);
-  const ptr = (info: TensorInfo): number => {
-    const data = be.dataIdMap.get(info.dataId);
-    if (!data) throw new Error('tensor data is not on the wasm backend');
-    return data.memoryOffset;
-  };
-  return { be, k, ptr };
-}
-
 /** One chunk of the batch: its first image, its rows of the column matrix, and a heap block for them. */
 interface Chunk {
   /** Byte offset of the chunk's first image in the input [batch, inH, inW, inC]. */
@@ -157,7 +136,7 @@ interface Chunk {
 }
 
 /** Runs `each` on chunks of the batch whose column matrix stays under the budget. */
-function inChunks(k: WasmGemm, g: Geometry, each: (chunk: Chunk) => void): void {
+function inChunks(k: WasmKernels, g: Geometry, each: (chunk: Chunk) => void): void {
   const K = g.kH * g.kW * g.inC;
   const nb = chunkSize(g);
   const pixelsPerImage = g.outH * g.outW;
@@ -181,12 +160,18 @@ function inChunks(k: WasmGemm, g: Geometry, each: (chunk: Chunk) => void): void 
 }
 
 /** dW = im2col(x)ᵀ·dy, accumulated over batch chunks, into the heap at `out`. */
-export function convBackpropFilterWasm(k: WasmGemm, g: Geometry, x: number, dy: number, out: number): void {
+export function convBackpropFilterWasm(
+  k: WasmKernels,
+  g: Geometry,
+  x: number,
+  dy: number,
+  out: number,
+): void {
   const taps = g.kH * g.kW;
   inChunks(k, g, (c) => {
     k.gather(c.cols, x + c.inOffset, c.table, c.rows * taps, g.inC);
     const dims = { m: taps * g.inC, k: c.rows, n: g.outC };
-    k.run({
+    k.gemm({
       a: c.cols,
       b: dy + c.outOffset,
       c: out,
@@ -203,12 +188,12 @@ export function convBackpropFilterWasm(k: WasmGemm, g: Geometry, x: number, dy: 
  * the conv model's shapes at ~8 GFLOPS on one thread; this runs at our
  * gemm's speed. W [KH, KW, Cin, Cout] is already the [K, Cout] matrix.
  */
-export function conv2dWasm(k: WasmGemm, g: Geometry, x: number, filter: number, out: number): void {
+export function conv2dWasm(k: WasmKernels, g: Geometry, x: number, filter: number, out: number): void {
   const taps = g.kH * g.kW;
   inChunks(k, g, (c) => {
     k.gather(c.cols, x + c.inOffset, c.table, c.rows * taps, g.inC);
     const dims = { m: c.rows, k: taps * g.inC, n: g.outC };
-    k.run({
+    k.gemm({
       a: c.cols,
       b: filter,
       c: out + c.outOffset,
@@ -222,7 +207,7 @@ export function conv2dWasm(k: WasmGemm, g: Geometry, x: number, filter: number, 
 
 /** dx = col2im(dy·Wᵀ), into the heap at `out` (zeroed here). */
 export function convBackpropInputWasm(
-  k: WasmGemm,
+  k: WasmKernels,
   g: Geometry,
   dy: number,
   filter: number,
@@ -234,7 +219,7 @@ export function convBackpropInputWasm(
   inChunks(k, g, (c) => {
     // W is stored [K, Cout]: op(B) = Wᵀ.
     const dims = { m: c.rows, k: g.outC, n: taps * g.inC };
-    k.run({
+    k.gemm({
       a: dy + c.outOffset,
       b: filter,
       c: c.cols,
@@ -247,17 +232,51 @@ export function convBackpropInputWasm(
   });
 }
 
-type ConvAttrs = {
+interface ConvAttrs {
   strides: number | [number, number];
   pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
   dataFormat: 'NHWC' | 'NCHW';
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
-};
+  dilations: number | [number, number];
+}
 
-function convInfoOf(xShape: number[], filterShape: number[], attrs: ConvAttrs): tf.backend_util.Conv2DInfo {
+/** The attributes tfjs' conv ops pass (conv2d, its gradients, conv2dTranspose). */
+function convAttrs(args: KernelArgs): ConvAttrs {
+  const attrs = args.attrs ?? {};
+  const pair = (v: unknown): v is number | [number, number] =>
+    typeof v === 'number' || (Array.isArray(v) && v.length === 2 && v.every((n) => typeof n === 'number'));
+  const { strides, pad, dataFormat, dimRoundingMode } = attrs;
+  const dilations = attrs['dilations'] ?? 1;
+  if (!pair(strides) || !pair(dilations)) throw new Error('conv: strides and dilations must be numbers');
+  if (pad !== 'valid' && pad !== 'same' && typeof pad !== 'number' && !Array.isArray(pad))
+    throw new Error(`conv: unknown padding ${String(pad)}`);
+  return {
+    strides,
+    pad: pad as ConvAttrs['pad'],
+    dataFormat: dataFormat === 'NCHW' ? 'NCHW' : 'NHWC',
+    ...(dimRoundingMode === 'floor' || dimRoundingMode === 'round' || dimRoundingMode === 'ceil'
+      ? { dimRoundingMode }
+      : {}),
+    dilations,
+  };
+}
+
+/** A shape attribute (filterShape, inputShape). */
+function shapeAttr(args: KernelArgs, name: string): number[] {
+  const v = args.attrs?.[name];
+  if (!Array.isArray(v) || !v.every((n) => typeof n === 'number'))
+    throw new Error(`conv: attribute ${name} must be a shape`);
+  return v;
+}
+
+function convInfoOf(
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  attrs: ConvAttrs,
+): tf.backend_util.Conv2DInfo {
   return tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number],
-    filterShape as [number, number, number, number],
+    [...xShape] as [number, number, number, number],
+    [...filterShape] as [number, number, number, number],
     attrs.strides,
     1,
     attrs.pad,
@@ -267,21 +286,23 @@ function convInfoOf(xShape: number[], filterShape: number[], attrs: ConvAttrs): 
   );
 }
 
-function supported(attrs: ConvAttrs & { dilations?: number | [number, number] }): boolean {
-  const dilations = attrs.dilations ?? 1;
-  const undilated = Array.isArray(dilations) ? dilations.every((d) => d === 1) : dilations === 1;
+function supported(attrs: ConvAttrs): boolean {
+  const undilated = Array.isArray(attrs.dilations)
+    ? attrs.dilations.every((d) => d === 1)
+    : attrs.dilations === 1;
   return attrs.dataFormat !== 'NCHW' && undilated;
 }
 
-type Args<A> = { inputs: Record<string, TensorInfo>; backend: tf.KernelBackend; attrs: A };
-
-function backpropFilter(args: Args<ConvAttrs & { filterShape: number[] }>): TensorInfo {
-  const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
-  if (!supported(args.attrs)) throw new Error('Conv2DBackpropFilter on wasm supports NHWC only');
-  const { be, k, ptr } = wasmParts(args.backend);
-  const g = geometry(convInfoOf([...x.shape], args.attrs.filterShape, args.attrs));
-  const out = be.makeOutput([...args.attrs.filterShape], 'float32');
-  convBackpropFilterWasm(k, g, ptr(x), ptr(dy), ptr(out));
+function backpropFilter(args: KernelArgs): TensorInfo {
+  const x = input(args, 'x');
+  const dy = input(args, 'dy');
+  const attrs = convAttrs(args);
+  if (!supported(attrs)) throw new Error('Conv2DBackpropFilter on wasm supports NHWC only');
+  const filterShape = shapeAttr(args, 'filterShape');
+  const arr = wasmArrays(args.backend);
+  const g = geometry(convInfoOf(x.shape, filterShape, attrs));
+  const out = arr.alloc(filterShape);
+  convBackpropFilterWasm(arr.wasm, g, arr.ptr(x), arr.ptr(dy), arr.ptr(out));
   return out;
 }
 
@@ -291,7 +312,7 @@ function backpropFilter(args: Args<ConvAttrs & { filterShape: number[] }>): Tens
  * `builtin` returns them.
  */
 export function convKernelConfigs(builtin: (name: string) => tf.KernelConfig | undefined): tf.KernelConfig[] {
-  const fallback = (name: string, args: Args<unknown>): TensorInfo => {
+  const fallback = (name: string, args: KernelArgs): TensorInfo => {
     const kernel = builtin(name);
     if (!kernel) throw new Error(`${name} on wasm: NCHW and dilated convolutions are not supported`);
     return kernel.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as TensorInfo;
@@ -302,23 +323,27 @@ export function convKernelConfigs(builtin: (name: string) => tf.KernelConfig | u
     (name: string): tf.KernelSetupFunc =>
     (backend) =>
       builtin(name)?.setupFunc?.(backend);
-  const conv2d = (args: Args<ConvAttrs & { dilations?: number | [number, number] }>): TensorInfo => {
-    const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
-    if (!supported(args.attrs)) return fallback('Conv2D', args);
-    const { be, k, ptr } = wasmParts(args.backend);
-    const info = convInfoOf([...x.shape], [...filter.shape], args.attrs);
-    const g = geometry(info);
-    const out = be.makeOutput([...info.outShape], 'float32');
-    conv2dWasm(k, g, ptr(x), ptr(filter), ptr(out));
+  const conv2d = (args: KernelArgs): TensorInfo => {
+    const x = input(args, 'x');
+    const filter = input(args, 'filter');
+    const attrs = convAttrs(args);
+    if (!supported(attrs)) return fallback('Conv2D', args);
+    const arr = wasmArrays(args.backend);
+    const info = convInfoOf(x.shape, filter.shape, attrs);
+    const out = arr.alloc([...info.outShape]);
+    conv2dWasm(arr.wasm, geometry(info), arr.ptr(x), arr.ptr(filter), arr.ptr(out));
     return out;
   };
-  const backpropInput = (args: Args<ConvAttrs & { inputShape: number[] }>): TensorInfo => {
-    const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
-    if (!supported(args.attrs)) return fallback('Conv2DBackpropInput', args);
-    const { be, k, ptr } = wasmParts(args.backend);
-    const g = geometry(convInfoOf(args.attrs.inputShape, [...filter.shape], args.attrs));
-    const out = be.makeOutput([...args.attrs.inputShape], 'float32');
-    convBackpropInputWasm(k, g, ptr(dy), ptr(filter), ptr(out));
+  const backpropInput = (args: KernelArgs): TensorInfo => {
+    const dy = input(args, 'dy');
+    const filter = input(args, 'filter');
+    const attrs = convAttrs(args);
+    if (!supported(attrs)) return fallback('Conv2DBackpropInput', args);
+    const inputShape = shapeAttr(args, 'inputShape');
+    const arr = wasmArrays(args.backend);
+    const g = geometry(convInfoOf(inputShape, filter.shape, attrs));
+    const out = arr.alloc(inputShape);
+    convBackpropInputWasm(arr.wasm, g, arr.ptr(dy), arr.ptr(filter), arr.ptr(out));
     return out;
   };
   return [

@@ -16,7 +16,7 @@ import {
  * The gradient of each input is computed only when the tape needs it (the
  * first layer's ∂x never is).
  *
- * Kernels (registered for 'wasm' and 'cpu' by registerFastKernels):
+ * Kernels (installed for 'wasm' and 'cpu' by installKernels):
  *   VaeDense     {x [m,k], w [k,n], b [n]}, {activation} → y [m,n]
  *   VaeActGrad   {dy [m,n], y [m,n]},      {activation} → dy·act'(y)
  *   VaeMatMulAT  {a [m,k], b [m,n]} → aᵀ·b [k,n]

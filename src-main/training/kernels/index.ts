@@ -1,91 +1,108 @@
 import * as tf from '@tensorflow/tfjs-core';
-// The wasm package registers its kernels when loaded: load it first, so that
-// ours (some replace its own) are registered after and stay.
+// Ours replace some of the wasm package's kernels, which it registers when it
+// loads: it must be loaded before installKernels('wasm') looks them up.
 import '@tensorflow/tfjs-backend-wasm';
-import { fastBackends } from './backend-access';
+import { type FastBackend, fastBackends } from './backend-access';
 import { convKernelConfigs } from './conv';
-import { allowRelaxedSimd, relaxedSimdSupported } from './gemm';
 import { adamKernelConfigs } from './adam';
 import { denseGradConfig, denseKernelConfigs } from './dense';
 import { identityConfig } from './identity';
 import { lossGradConfigs, lossKernelConfigs } from './loss-kernels';
+import { allowRelaxedSimd, relaxedSimdSupported } from './wasm-kernels';
 
 /**
- * Our kernels for tfjs' 'wasm' (and 'cpu', so that the same code paths run
- * and are tested everywhere). registerFastKernels() is idempotent and does
- * not need the backend to be initialised: call it before checking which
- * kernels a backend has (backend.ts' missingKernels) — the wasm backend lacks
- * Conv2DBackpropFilter until it runs.
+ * Our kernels, installed per backend by whoever chooses the backend
+ * (backend.ts), never as a side effect of importing a module. 'wasm' gets the
+ * whole set (dense, Adam, loss terms, and its own convolutions and Identity on
+ * our wasm module); 'cpu' the backend-neutral ones in plain TypeScript, so the
+ * same code paths run and are tested everywhere; other backends none.
  */
 
-let registered: tf.KernelConfig[] | null = null;
-const gradConfigs: tf.GradConfig[] = [denseGradConfig, ...lossGradConfigs];
-/** Built-in kernels we replaced, to put back in unregisterFastKernels(). */
-const replaced: tf.KernelConfig[] = [];
+interface Installed {
+  configs: tf.KernelConfig[];
+  /** Built-in kernels ours replaced, put back by uninstallKernels(). */
+  replaced: tf.KernelConfig[];
+}
 
-function allConfigs(): { added: tf.KernelConfig[]; overrides: tf.KernelConfig[] } {
-  const added: tf.KernelConfig[] = [];
-  const overrides: tf.KernelConfig[] = [];
-  for (const backendName of fastBackends)
-    added.push(
-      ...denseKernelConfigs(backendName),
-      ...adamKernelConfigs(backendName),
-      ...lossKernelConfigs(backendName),
-    );
-  // The built-in kernel, even once ours replaced it (ours fall back to it for what they do not handle).
-  const builtin = (name: string): tf.KernelConfig | undefined =>
-    replaced.find((c) => c.kernelName === name) ?? tf.getKernel(name, 'wasm');
-  const builtins = { Conv2D: builtin('Conv2D'), Conv2DBackpropInput: builtin('Conv2DBackpropInput') };
-  for (const config of convKernelConfigs((name) => builtins[name as keyof typeof builtins])) {
-    // Conv2DBackpropFilter is new on wasm; the others replace the built-in ones.
-    if (config.kernelName === 'Conv2DBackpropFilter') added.push(config);
-    else overrides.push(config);
+const installed = new Map<FastBackend, Installed>();
+/** Gradients of our kernels: global in tfjs (not per backend), registered with the first install. */
+const gradConfigs: tf.GradConfig[] = [denseGradConfig, ...lossGradConfigs];
+
+function isFastBackend(name: string): name is FastBackend {
+  return (fastBackends as readonly string[]).includes(name);
+}
+
+/** Kernels new to the backend, and kernels that replace built-in ones. */
+function configsFor(backend: FastBackend): { added: tf.KernelConfig[]; overrides: tf.KernelConfig[] } {
+  const added = [
+    ...denseKernelConfigs(backend),
+    ...adamKernelConfigs(backend),
+    ...lossKernelConfigs(backend),
+  ];
+  if (backend !== 'wasm') return { added, overrides: [] };
+  const overrides: tf.KernelConfig[] = [identityConfig];
+  // Our convolutions fall back to the built-in ones for what they do not handle (NCHW, dilation).
+  const builtins = new Map(
+    ['Conv2D', 'Conv2DBackpropInput'].map((name) => [name, tf.getKernel(name, 'wasm')] as const),
+  );
+  for (const config of convKernelConfigs((name) => builtins.get(name))) {
+    // wasm 4.22 has no Conv2DBackpropFilter; the other two replace its own.
+    if (builtins.get(config.kernelName)) overrides.push(config);
+    else added.push(config);
   }
-  overrides.push(identityConfig);
   return { added, overrides };
 }
 
-export function registerFastKernels(): void {
-  if (registered) return;
-  const { added, overrides } = allConfigs();
+/**
+ * Registers our kernels for `backend` (and the gradients of our ops) and says
+ * whether it has any. Idempotent. Call it before tf.setBackend(backend): tfjs
+ * runs the kernels' setup functions when a backend is set.
+ */
+export function installKernels(backend: string): boolean {
+  if (!isFastBackend(backend)) return false;
+  if (installed.has(backend)) return true;
+  const { added, overrides } = configsFor(backend);
+  const replaced: tf.KernelConfig[] = [];
   for (const config of added) {
-    if (!tf.getKernel(config.kernelName, config.backendName)) tf.registerKernel(config);
+    if (!tf.getKernel(config.kernelName, backend)) tf.registerKernel(config);
   }
   for (const config of overrides) {
-    const old = tf.getKernel(config.kernelName, config.backendName);
+    const old = tf.getKernel(config.kernelName, backend);
     if (old) {
       replaced.push(old);
-      tf.unregisterKernel(config.kernelName, config.backendName);
+      tf.unregisterKernel(config.kernelName, backend);
     }
     tf.registerKernel(config);
   }
   for (const grad of gradConfigs) if (!tf.getGradient(grad.kernelName)) tf.registerGradient(grad);
-  registered = [...added, ...overrides];
+  installed.set(backend, { configs: [...added, ...overrides], replaced });
+  return true;
 }
 
-/** Removes our kernels and puts back the built-in ones (benchmarks compare both). */
-export function unregisterFastKernels(): void {
-  if (!registered) return;
-  for (const config of registered) {
-    if (tf.getKernel(config.kernelName, config.backendName))
-      tf.unregisterKernel(config.kernelName, config.backendName);
+/** Removes our kernels from `backend` and puts its built-in ones back (the step benchmark compares both). */
+export function uninstallKernels(backend: string): void {
+  if (!isFastBackend(backend)) return;
+  const entry = installed.get(backend);
+  if (!entry) return;
+  for (const config of entry.configs) {
+    if (tf.getKernel(config.kernelName, backend)) tf.unregisterKernel(config.kernelName, backend);
   }
-  for (const config of replaced.splice(0)) tf.registerKernel(config);
-  for (const grad of gradConfigs) if (tf.getGradient(grad.kernelName)) tf.unregisterGradient(grad.kernelName);
-  registered = null;
-}
-
-export function fastKernelsRegistered(): boolean {
-  return registered !== null;
+  for (const config of entry.replaced) tf.registerKernel(config);
+  installed.delete(backend);
+  if (installed.size === 0) {
+    for (const grad of gradConfigs)
+      if (tf.getGradient(grad.kernelName)) tf.unregisterGradient(grad.kernelName);
+  }
 }
 
 /**
- * Lets our gemm use fused multiply-add (WebAssembly relaxed SIMD): ~1.4–1.7×
- * faster matrix products; results differ from the unfused ones by float32
- * rounding only. Node 20 (V8 11.3) has relaxed SIMD behind a V8 flag, which
- * this sets for the whole process (node:v8 setFlagsFromString; Node 22+ has it
- * on by default). Call before the first training step. Returns whether the
- * engine accepted it (otherwise the plain SIMD kernels run).
+ * Lets our wasm module use fused multiply-add (WebAssembly relaxed SIMD):
+ * ~1.4–1.7× faster matrix products; results differ from the unfused ones by
+ * float32 rounding only. Node 20 (V8 11.3) has relaxed SIMD behind a V8 flag,
+ * which this sets for the whole process (node:v8 setFlagsFromString; Node 22+
+ * has it on by default). Call before the module is first instantiated (the
+ * first kernel run on the wasm backend). Returns whether the engine accepted
+ * it (otherwise the plain SIMD kernels run).
  */
 export function enableRelaxedSimd(): boolean {
   try {

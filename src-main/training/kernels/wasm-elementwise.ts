@@ -44,7 +44,7 @@ import {
  * SIMD on tfjs' heap: the work between two matrix products that tfjs would
  * otherwise spread over many kernels (each a pass over memory plus ~20 µs of
  * dispatch), or that our JS did a float at a time. Every function works on
- * groups of 4 floats; the callers (dense.ts, loss-kernels.ts, gemm.ts) handle
+ * groups of 4 floats; the callers (dense.ts, loss-kernels.ts, wasm-kernels.ts) handle
  * shapes that do not divide by 4 in JS.
  */
 

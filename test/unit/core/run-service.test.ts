@@ -5,7 +5,14 @@ import { createCore, type Core } from '../../../src-main/core/core';
 import { StoreError } from '../../../src-main/store';
 import type { TrainingHostLike } from '../../../src-main/core/run-service';
 import type { Checkpoint } from '../../../src-main/training/checkpoint';
-import type { RunEnd, RunEpoch, RunStarted, TrainingJob } from '../../../src-main/training/host';
+import type {
+  DecodeRequest,
+  DecodedImages,
+  RunEnd,
+  RunEpoch,
+  RunStarted,
+  TrainingJob,
+} from '../../../src-main/training/host';
 import { modelSpecFor, planModel, weightSpecs } from '../../../src-main/training/model-spec';
 import type { BatchLoss } from '../../../src-main/training/protocol';
 import { metrics, snapshot, tempDir } from '../store/fixtures';
@@ -14,6 +21,7 @@ import { metrics, snapshot, tempDir } from '../store/fixtures';
 class FakeHost implements TrainingHostLike {
   jobs: TrainingJob[] = [];
   stops: string[] = [];
+  decodes: DecodeRequest[] = [];
   private resolveStart: ((started: RunStarted) => void) | null = null;
   private readonly progress = new Set<(p: BatchProgress) => void>();
   private readonly epochs = new Set<(e: RunEpoch) => void>();
@@ -46,6 +54,13 @@ class FakeHost implements TrainingHostLike {
   }
   dispose(): Promise<void> {
     return Promise.resolve();
+  }
+  /** Images whose every byte is the request's number (1-based): which weights served is visible. */
+  decode(request: DecodeRequest): Promise<DecodedImages> {
+    this.decodes.push(request);
+    const { height, width, channels } = request.spec.image;
+    const images = new Uint8Array(request.count * height * width * channels).fill(this.decodes.length);
+    return Promise.resolve({ images, count: request.count });
   }
 
   ready(runId: string) {
@@ -164,7 +179,7 @@ describe('run service', () => {
     expect(host.jobs[1]?.checkpoint?.epoch).toBe(1);
   });
 
-  it('decodes latent points with the stored decoder of an epoch', async () => {
+  it('decodes latent points on the host with the stored decoder of an epoch, read once per epoch', async () => {
     const run = await start();
     host.ready(run.id);
     await tick();
@@ -180,10 +195,27 @@ describe('run service', () => {
     const value = (decoded as { value: { images: Uint8Array; count: number } }).value;
     expect(value.count).toBe(2);
     expect(value.images.length).toBe(2 * 784);
+    const [first] = host.decodes;
+    expect(Array.from(first!.points)).toEqual([0, 0, 1, -1]);
+    expect(first!.count).toBe(2);
+    expect(first!.spec).toEqual(modelSpecFor(hp, { height: 28, width: 28, channels: 1 }));
+    // The decoder's weights only, as recorded for epoch 1.
+    expect(first!.weights.map((w) => w.name)).toEqual(
+      weightSpecs(planModel(first!.spec))
+        .map((w) => w.name)
+        .filter((name) => name.startsWith('dec/')),
+    );
     expect(await core.dispatch('runs:decode', { runId: run.id, points: [[0, 0, 0]] })).toMatchObject({
       ok: false,
       error: { code: 'invalid_argument' },
     });
+    // A hover: the same weights again, under the same key (the worker keeps its decoder).
+    await core.dispatch('runs:decode', { runId: run.id, epoch: 1, points: [[0.5, 0.5]] });
+    expect(host.decodes[1]?.key).toBe(first!.key);
+    // Epoch 1 trained again (a resume from an earlier checkpoint): new weights, new key.
+    host.epoch(run.id, 1, hp);
+    await core.dispatch('runs:decode', { runId: run.id, epoch: 1, points: [[0.5, 0.5]] });
+    expect(host.decodes[2]?.key).not.toBe(first!.key);
   });
 
   it('rejects a batch larger than the training set, and an unknown dataset, naming what to change', async () => {

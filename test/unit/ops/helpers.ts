@@ -1,20 +1,13 @@
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
 // Gradients of the built-in ops (tfjs-core's Node build registers none).
-import '@tensorflow/tfjs-layers';
-import { registerFastKernels } from '../../../src-main/training/kernels/index';
-import { useWasmBackend } from '../../../src-main/training/kernels/wasm-init';
+import '../../../src-main/training/gradients';
+import { initBackend } from '../../../src-main/training/backend';
 
 export type BackendUnderTest = 'cpu' | 'wasm';
 export const backendsUnderTest: BackendUnderTest[] = ['cpu', 'wasm'];
 
+/** Sets the backend as the training worker does, our kernels installed. */
 export async function use(backend: BackendUnderTest): Promise<void> {
-  registerFastKernels();
-  if (backend === 'wasm') {
-    if (!(await useWasmBackend())) throw new Error('the wasm backend did not start');
-  } else {
-    await tf.setBackend('cpu');
-  }
+  await initBackend({ choice: backend, arch: 'conv' });
 }
 
 /** Deterministic values in [-1, 1) (mulberry32), independent of the backend. */

@@ -1,15 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import { beforeAll, describe, expect, test } from 'vitest';
-import { createDecoder, decodeLatents } from '../../../src-main/training/decode';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { initBackend } from '../../../src-main/training/backend';
+import { DecoderCache, type DecodeRequest } from '../../../src-main/training/decode';
 import { toUint8 } from '../../../src-main/training/images';
 import { createVae, initialWeights } from '../../../src-main/training/model';
-import { type ModelSpec, planModel } from '../../../src-main/training/model-spec';
+import { type ModelSpec, decoderWeightNames, planModel } from '../../../src-main/training/model-spec';
 import { mulberry32 } from '../../../src-main/datasets/random';
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
 
 /** Initial weights with every bias jittered too, so no term of the decoder is trivially zero. */
 function weightsFor(spec: ModelSpec) {
@@ -19,81 +15,110 @@ function weightsFor(spec: ModelSpec) {
   );
 }
 
-function compareWithGenerator(spec: ModelSpec, points: number[][]) {
-  const weights = weightsFor(spec);
-  const vae = createVae({ spec, seed: 0, weights });
-  const expected = tf.tidy(() => vae.generate(tf.tensor2d(points)).dataSync() as Float32Array);
-  vae.dispose();
-  const decoder = createDecoder({ spec, weights });
-  const probabilities = decoder.decodeProbabilities(points);
-  expect(probabilities.length).toBe(expected.length);
-  let maxDiff = 0;
-  for (let i = 0; i < expected.length; i++)
-    maxDiff = Math.max(maxDiff, Math.abs((probabilities[i] as number) - (expected[i] as number)));
-  expect(maxDiff).toBeLessThan(1e-5);
-  const { images, count } = decoder.decode(points);
-  expect(count).toBe(points.length);
-  for (let i = 0; i < expected.length; i++) {
-    expect(Math.abs((images[i] as number) - Math.round((expected[i] as number) * 255))).toBeLessThanOrEqual(
-      1,
-    );
+function request(spec: ModelSpec, points: number[][], key = `${spec.arch}-${spec.latentDim}`): DecodeRequest {
+  const names = new Set(decoderWeightNames(planModel(spec)));
+  return {
+    key,
+    spec,
+    // Only the decoder's weights, as the store keeps them per epoch.
+    weights: weightsFor(spec).filter((w) => names.has(w.name)),
+    points: Float32Array.from(points.flat()),
+    count: points.length,
+  };
+}
+
+/** The whole model's generator, the one that draws the per-epoch figures. */
+function generated(spec: ModelSpec, points: number[][]): Uint8Array {
+  const vae = createVae({ spec, seed: 0, weights: weightsFor(spec) });
+  try {
+    return toUint8(tf.tidy(() => vae.generate(tf.tensor2d(points)).dataSync()));
+  } finally {
+    vae.dispose();
   }
 }
 
 const mnist = { height: 28, width: 28, channels: 1 };
+const reference: ModelSpec = { arch: 'mlp', image: mnist, latentDim: 2, hidden: [256] };
+const conv: ModelSpec = { arch: 'conv', image: mnist, latentDim: 2, hidden: [16] };
 
-describe('decode', () => {
-  test('mlp: matches the model generator', () => {
-    compareWithGenerator({ arch: 'mlp', image: mnist, latentDim: 2, hidden: [256] }, [
-      [0, 0],
-      [1.5, -2],
-      [-3, 0.25],
-    ]);
-  });
+for (const backend of ['wasm', 'cpu'] as const) {
+  describe(`DecoderCache on ${backend}`, () => {
+    const cache = new DecoderCache(2);
+    beforeAll(async () => {
+      await initBackend({ choice: backend, arch: 'conv' });
+    });
+    afterAll(() => cache.clear());
 
-  test('mlp with several hidden layers and a larger latent space', () => {
-    compareWithGenerator({ arch: 'mlp', image: mnist, latentDim: 5, hidden: [64, 32] }, [
-      [0, 1, 2, 3, 4],
-      [-1, 0, 0.5, 0, 2],
-    ]);
-  });
+    const cases: Array<[string, ModelSpec, number[][]]> = [
+      [
+        'the reference mlp',
+        reference,
+        [
+          [0, 0],
+          [1.5, -2],
+          [-3, 0.25],
+        ],
+      ],
+      [
+        'an mlp with two hidden layers, 5-D latent',
+        { ...reference, latentDim: 5, hidden: [64, 32] },
+        [
+          [0, 1, 2, 3, 4],
+          [-1, 0, 0.5, 0, 2],
+        ],
+      ],
+      [
+        'the Keras conv decoder',
+        conv,
+        [
+          [0.3, -0.7],
+          [2, 1],
+        ],
+      ],
+      [
+        'conv on 32×32 colour images',
+        { ...conv, image: { height: 32, width: 32, channels: 3 }, latentDim: 3 },
+        [[0.3, -0.7, 1]],
+      ],
+    ];
+    for (const [what, spec, points] of cases) {
+      test(`${what}: the model's generator from the decoder's weights alone`, () => {
+        const { images, count } = cache.decode(request(spec, points));
+        expect(count).toBe(points.length);
+        expect(Array.from(images)).toEqual(Array.from(generated(spec, points)));
+      });
+    }
 
-  test('conv: matches the model generator (transposed convolutions with same padding)', () => {
-    compareWithGenerator({ arch: 'conv', image: mnist, latentDim: 2, hidden: [16] }, [
-      [0.3, -0.7],
-      [2, 1],
-    ]);
-  });
+    test('more points than one generator call: the same images, in order', () => {
+      const points = Array.from({ length: 300 }, (_, i) => [Math.cos(i) * 2, Math.sin(i) * 2]);
+      const { images } = cache.decode(request(reference, points));
+      expect(images.length).toBe(300 * 784);
+      expect(Array.from(images)).toEqual(Array.from(generated(reference, points)));
+    });
 
-  test('conv on 32×32 colour images', () => {
-    compareWithGenerator(
-      { arch: 'conv', image: { height: 32, width: 32, channels: 3 }, latentDim: 3, hidden: [16] },
-      [[0.3, -0.7, 1]],
-    );
-  });
+    test('says which decoder weight is missing', () => {
+      const r = request(reference, [[0, 0]], 'missing');
+      r.weights = r.weights.filter((w) => w.name !== 'dec/output/kernel');
+      expect(() => cache.decode(r)).toThrow(/no "dec\/output\/kernel"/);
+    });
 
-  test('is fast enough for hover: 1024 points of the reference mlp', () => {
-    const spec: ModelSpec = { arch: 'mlp', image: mnist, latentDim: 2, hidden: [256] };
-    const points = Array.from({ length: 1024 }, (_, i) => [Math.cos(i) * 2, Math.sin(i) * 2]);
-    const started = performance.now();
-    const { images, count } = decodeLatents({ spec, weights: weightsFor(spec), points });
-    const ms = performance.now() - started;
-    console.log(`decoded 1024 points in ${ms.toFixed(0)} ms`);
-    expect(count).toBe(1024);
-    expect(images.length).toBe(1024 * 784);
-    // A loose bound (the machine is shared): this guards against a pathological slowdown only.
-    expect(ms).toBeLessThan(10_000);
+    test('leaks no tensors: a cached decoder reuses its own, an evicted one frees them', () => {
+      cache.clear();
+      const baseline = tf.memory().numTensors;
+      cache.decode(request(conv, [[0, 0]], 'a'));
+      const oneModel = tf.memory().numTensors - baseline;
+      expect(oneModel).toBeGreaterThan(0);
+      cache.decode(request(conv, [[1, 1]], 'a'));
+      expect(tf.memory().numTensors).toBe(baseline + oneModel);
+      cache.decode(request(conv, [[1, 1]], 'b'));
+      cache.decode(request(conv, [[1, 1]], 'c'));
+      // Capacity 2: 'a' was evicted and disposed.
+      expect(tf.memory().numTensors).toBe(baseline + 2 * oneModel);
+      cache.clear();
+      expect(tf.memory().numTensors).toBe(baseline);
+    });
   });
-
-  test('needs only the decoder weights, and says which one is missing', () => {
-    const spec: ModelSpec = { arch: 'mlp', image: mnist, latentDim: 2, hidden: [8] };
-    const decoderOnly = weightsFor(spec).filter((w) => w.name.startsWith('dec/'));
-    expect(decodeLatents({ spec, weights: decoderOnly, points: [[0, 0]] }).count).toBe(1);
-    const missing = decoderOnly.filter((w) => w.name !== 'dec/output/kernel');
-    expect(() => decodeLatents({ spec, weights: missing, points: [[0, 0]] })).toThrow(/dec\/output\/kernel/);
-    expect(() => decodeLatents({ spec, weights: decoderOnly, points: [[0]] })).toThrow(/2 finite numbers/);
-  });
-});
+}
 
 describe('toUint8', () => {
   test('rounds probabilities to bytes and clamps what falls outside [0, 1]', () => {

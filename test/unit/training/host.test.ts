@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -98,7 +98,6 @@ maybe('TrainingHost', () => {
     expect(events.progress.filter((p) => p.step === p.stepsPerEpoch).map((p) => p.epoch)).toEqual([1, 2]);
     // The main event loop kept turning while the worker trained.
     expect(ticks).toBeGreaterThan(3);
-    expect(host.currentRunId).toBeNull();
   });
 
   test('refuses a second run while one trains, and stops the running one on request', async () => {
@@ -119,32 +118,6 @@ maybe('TrainingHost', () => {
     events.close();
     expect(events.ends[0]).toMatchObject({ runId: 'run-2', status: 'stopped', lastEpoch: 0 });
     expect(events.ends.map((e) => e.runId)).toEqual(['run-2']);
-  });
-
-  test('a worker that dies mid-epoch fails the run with the reason, and a new worker takes the next run', async () => {
-    const events = collect(host);
-    await host.start(
-      job({
-        runId: 'run-4',
-        hyperparams: hyperparams({ epochs: 3, hidden: [32], batchSize: 8, trainLimit: 4096 }),
-      }),
-    );
-    await events.until(() => events.progress.length > 0);
-    await host.terminateWorker();
-    await events.until(() => events.ends.length === 1);
-    expect(events.ends[0]).toMatchObject({ runId: 'run-4', status: 'failed', lastEpoch: null });
-    expect(events.ends[0]?.message).toMatch(/worker was terminated/);
-    expect(events.ends[0]?.error?.code).toBe('internal');
-
-    await host.start(
-      job({
-        runId: 'run-5',
-        hyperparams: hyperparams({ epochs: 1, hidden: [32], trainLimit: 128, testLimit: 32 }),
-      }),
-    );
-    await events.until(() => events.ends.length === 2);
-    events.close();
-    expect(events.ends[1]).toMatchObject({ runId: 'run-5', status: 'completed' });
   });
 
   test('a start that cannot run rejects with a coded error and ends as failed', async () => {
@@ -190,5 +163,58 @@ maybe('TrainingHost', () => {
     } finally {
       await own.dispose();
     }
+  });
+});
+
+// A worker that speaks the protocol and crashes on request: the host's side of a crash, in milliseconds.
+const crashingWorker = `
+const { parentPort } = require('node:worker_threads');
+let seq = 0;
+parentPort.on('message', (m) => {
+  if (m.type !== 'start') return;
+  const reply = (message) => parentPort.postMessage({ ...message, seq: ++seq, replyTo: m.seq, runId: m.job.runId });
+  reply({ type: 'ready', backend: 'cpu', device: 'test', notes: [] });
+  if (m.job.runId === 'throws') setTimeout(() => { throw new Error('out of luck'); }, 5);
+  else if (m.job.runId === 'exits') setTimeout(() => process.exit(3), 5);
+  else reply({ type: 'done', status: 'completed', message: '', lastEpoch: 1 });
+});
+`;
+
+describe('TrainingHost when its worker dies', () => {
+  let dir: string;
+  let host: TrainingHost;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'vae-host-'));
+    const workerPath = path.join(dir, 'worker.js');
+    writeFileSync(workerPath, crashingWorker);
+    host = new TrainingHost({ workerPath });
+  });
+  afterAll(async () => {
+    await host.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a crash mid-run fails the run with the reason, and a new worker takes the next run', async () => {
+    const events = collect(host);
+    await host.start(job({ runId: 'throws' }));
+    await events.until(() => events.ends.length === 1);
+    expect(events.ends[0]).toEqual({
+      runId: 'throws',
+      status: 'failed',
+      message: 'The training worker crashed: out of luck',
+      lastEpoch: null,
+      error: { name: 'WorkerExit', code: 'internal', message: 'The training worker crashed: out of luck' },
+    });
+    await host.start(job({ runId: 'exits' }));
+    await events.until(() => events.ends.length === 2);
+    expect(events.ends[1]).toMatchObject({
+      runId: 'exits',
+      status: 'failed',
+      message: 'The training worker stopped unexpectedly (exit code 3).',
+    });
+    await host.start(job({ runId: 'next' }));
+    await events.until(() => events.ends.length === 3);
+    events.close();
+    expect(events.ends[2]).toMatchObject({ runId: 'next', status: 'completed', lastEpoch: 1 });
   });
 });

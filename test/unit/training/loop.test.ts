@@ -267,25 +267,22 @@ describe('conv', () => {
     }
   });
 
-  test.skipIf(tf.getKernel('Conv2DBackpropFilter', 'wasm') === undefined)(
-    "trains one small epoch on wasm with the engine's conv kernels, without leaking tensors",
-    async () => {
-      const before = tf.memory().numTensors;
-      const epochs: EpochResult[] = [];
-      const result = await train({
-        runId: 'c',
-        dataset,
-        hyperparams: convHp,
-        figures: smallFigures,
-        callbacks: { onEpoch: (e) => void epochs.push(e) },
-      });
-      expect(result.status).toBe('completed');
-      expect(Number.isFinite(epochs[0]?.metrics.test.loss)).toBe(true);
-      expect(epochs[0]?.snapshot.manifold.images.length).toBe(9 * 784);
-      expect(epochs[0]?.checkpoint.weights.map((w) => w.name)).toContain('dec/deconv1/kernel');
-      expect(tf.memory().numTensors).toBe(before);
-    },
-  );
+  test("trains one small epoch on wasm with the engine's conv kernels, without leaking tensors", async () => {
+    const before = tf.memory().numTensors;
+    const epochs: EpochResult[] = [];
+    const result = await train({
+      runId: 'c',
+      dataset,
+      hyperparams: convHp,
+      figures: smallFigures,
+      callbacks: { onEpoch: (e) => void epochs.push(e) },
+    });
+    expect(result.status).toBe('completed');
+    expect(Number.isFinite(epochs[0]?.metrics.test.loss)).toBe(true);
+    expect(epochs[0]?.snapshot.manifold.images.length).toBe(9 * 784);
+    expect(epochs[0]?.checkpoint.weights.map((w) => w.name)).toContain('dec/deconv1/kernel');
+    expect(tf.memory().numTensors).toBe(before);
+  });
 });
 
 describe('cpu backend', () => {

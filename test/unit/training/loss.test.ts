@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
 import '../../../src-main/training/gradients';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { initBackend } from '../../../src-main/training/backend';
 import { BCE_EPSILON, betaForEpoch, perImageBce, perImageKl, vaeLoss } from '../../../src-main/training/loss';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  // As the worker sets it up: our kernels installed for cpu.
+  await initBackend({ choice: 'cpu', arch: 'mlp' });
 });
 
 const logit = (p: number) => Math.log(p / (1 - p));

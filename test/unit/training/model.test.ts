@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { initBackend } from '../../../src-main/training/backend';
 import { createVae, initialWeights } from '../../../src-main/training/model';
 import { type ModelSpec, planModel } from '../../../src-main/training/model-spec';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  // As the worker sets it up: our kernels installed for cpu.
+  await initBackend({ choice: 'cpu', arch: 'conv' });
 });
 
 const mnist = { height: 28, width: 28, channels: 1 };

@@ -1,8 +1,10 @@
 import { type AdamScalars, adamRange, kernelsModuleBytes } from './wasm-gemm';
 
 /**
- * Runs our SIMD gemm (wasm-gemm.ts) on the heap of a tfjs-backend-wasm module:
- * C (+)= op(A)·op(B), every operand a float32 matrix at a heap address.
+ * Our WebAssembly module (assembled in wasm-gemm.ts and wasm-elementwise.ts)
+ * instantiated on the heap of a tfjs-backend-wasm module: the SIMD gemm
+ * C (+)= op(A)·op(B), Adam, the im2col gather / col2im scatter and the
+ * element-wise kernels, every operand a float32 array at a heap address.
  */
 
 /** The WebAssembly API (not in the ES lib that tsconfig.node.json uses). */
@@ -75,9 +77,10 @@ interface ElementwiseExports {
 let fmaAllowed = false;
 
 /**
- * Lets the gemm use relaxed-SIMD fused multiply-add when the engine validates
- * it (Node 20 needs --experimental-wasm-relaxed-simd). Results then differ
- * from the unfused ones by float32 rounding only. Off by default.
+ * Lets modules built after this call use relaxed-SIMD fused multiply-add when
+ * the engine validates it (Node 20 needs --experimental-wasm-relaxed-simd);
+ * results then differ from the unfused ones by float32 rounding only. The
+ * wasm backend turns it on (backend.ts) unless VAE_STUDIO_WASM_FMA=0.
  */
 export function allowRelaxedSimd(allow: boolean): void {
   fmaAllowed = allow;
@@ -88,12 +91,9 @@ export function relaxedSimdSupported(): boolean {
   return WebAssembly.validate(kernelsModuleBytes(true));
 }
 
-/**
- * Our wasm module bound to one tfjs-backend-wasm heap: the gemm and the
- * element-wise kernels around it. Addresses are heap byte offsets.
- */
-export class WasmGemm {
-  private readonly fn: GemmFn;
+/** Our wasm module bound to one tfjs-backend-wasm heap. Addresses are heap byte offsets. */
+export class WasmKernels {
+  private readonly gemmFn: GemmFn;
   private scratchPtr = 0;
   private scratchBytes = 0;
   readonly fma: boolean;
@@ -112,7 +112,7 @@ export class WasmGemm {
       }
     }
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-    this.fn = instance.exports['gemm'] as GemmFn;
+    this.gemmFn = instance.exports['gemm'] as GemmFn;
     this.adamFn = instance.exports['adam'] as AdamFn;
     this.gatherFn = instance.exports['gather'] as RowsFn;
     this.scatterAddFn = instance.exports['scatterAdd'] as RowsFn;
@@ -223,7 +223,8 @@ export class WasmGemm {
     return this.scratchPtr;
   }
 
-  run(args: GemmArgs): void {
+  /** C (+)= op(A)·op(B). */
+  gemm(args: GemmArgs): void {
     const { m, k, n } = args;
     if (m === 0 || n === 0) return;
     const np = Math.ceil(n / 8);
@@ -251,7 +252,7 @@ export class WasmGemm {
       const rows = Math.min(gemmBlock.rows, m - i0);
       for (let k0 = 0; k0 < k; k0 += gemmBlock.depth) {
         const depth = Math.min(gemmBlock.depth, k - k0);
-        this.fn(
+        this.gemmFn(
           args.a + i0 * rsA + k0 * csA,
           rsA,
           csA,
@@ -295,17 +296,17 @@ export class WasmGemm {
   }
 }
 
-/** Rows and depth (k) of one call of the wasm kernel; see WasmGemm.run. */
+/** Rows and depth (k) of one call of the wasm gemm; see WasmKernels.gemm. */
 export const gemmBlock = { rows: 256, depth: 128 };
 
-const byModule = new WeakMap<object, WasmGemm>();
+const byModule = new WeakMap<object, WasmKernels>();
 
-/** The gemm bound to this tfjs-backend-wasm module (built once per module). */
-export function gemmFor(mod: EmscriptenModuleLike): WasmGemm {
-  let g = byModule.get(mod);
-  if (!g) {
-    g = new WasmGemm(mod);
-    byModule.set(mod, g);
+/** Our module bound to this tfjs-backend-wasm module (instantiated once per module). */
+export function wasmKernelsFor(mod: EmscriptenModuleLike): WasmKernels {
+  let k = byModule.get(mod);
+  if (!k) {
+    k = new WasmKernels(mod);
+    byModule.set(mod, k);
   }
-  return g;
+  return k;
 }
