@@ -9,7 +9,7 @@ import { uploadPath, uploadTokenHeader, wsPath, type ServerFrame } from '../../s
 import { err, type ErrorCode, type Result } from '../../shared/result';
 import { decodeWire, encodeWire } from '../../shared/wire';
 import type { Core } from '../core/core';
-import { isDatasetError } from '../datasets/errors';
+import { DatasetError } from '../datasets/errors';
 import { discardAllUploads, discardUpload, receiveUploadFile } from '../datasets/uploads';
 import { lookupStaticFile, staticHeaders } from '../platform/static-files';
 
@@ -262,7 +262,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       });
       res.writeHead(204).end();
     } catch (error) {
-      if (!isDatasetError(error)) throw error;
+      if (!(error instanceof DatasetError)) throw error;
       const status =
         error.code === 'payload_too_large'
           ? 413
