@@ -1,5 +1,6 @@
 import type { BackendChoice, BackendName, Hyperparams } from './hyperparams';
 import type { Result } from './result';
+import type { SweepDetail, SweepSpec, SweepSummary } from './sweep';
 import type { BatchProgress, EpochMetrics, LossTerms, RunStatus, RunSummary, Snapshot } from './run';
 
 /**
@@ -175,6 +176,21 @@ export interface Commands {
     arg: { runId: string; dir: string; epoch?: number; overwrite?: boolean };
     result: { dir: string; files: string[] };
   };
+  /** Checks a sweep and queues all its runs (refused whole if any value is out of limits). */
+  'sweeps:start': {
+    arg: { spec: SweepSpec; name?: string; backend?: BackendChoice };
+    result: SweepDetail;
+  };
+  'sweeps:list': { arg: Record<string, never>; result: SweepSummary[] };
+  'sweeps:get': { arg: { sweepId: string }; result: SweepDetail };
+  /** Stops handing out runs and stops the ones training; resume continues with what is left. */
+  'sweeps:stop': { arg: { sweepId: string }; result: SweepDetail };
+  /** Works on a sweep's remaining runs (resuming a run that was cut off from its checkpoint). */
+  'sweeps:resume': { arg: { sweepId: string }; result: SweepDetail };
+  /** Skips a waiting run, or stops a training one and marks it skipped. */
+  'sweeps:skip': { arg: { sweepId: string; jobId: number }; result: SweepDetail };
+  /** Moves a waiting run to `position` among the waiting ones (0 = next). */
+  'sweeps:move': { arg: { sweepId: string; jobId: number; position: number }; result: SweepDetail };
 }
 
 /** A message for the user that did not come from a command (e.g. a database moved aside). */
@@ -194,6 +210,8 @@ export interface Events {
   'run:status': { run: RunSummary };
   /** Progress of a dataset import (images decoded so far). */
   'dataset:progress': { name: string; done: number; total: number };
+  /** A sweep's queue changed (a run claimed, ended, skipped or moved; the sweep stopped or completed). */
+  'sweep:status': { sweep: SweepSummary };
 }
 
 export type CommandName = keyof Commands;
@@ -230,6 +248,13 @@ export const commandNames = names<Commands>()([
   'runs:delete',
   'runs:compare',
   'runs:export',
+  'sweeps:start',
+  'sweeps:list',
+  'sweeps:get',
+  'sweeps:stop',
+  'sweeps:resume',
+  'sweeps:skip',
+  'sweeps:move',
 ]);
 
 /** Every event name, at run time. */
@@ -239,6 +264,7 @@ export const eventNames = names<Events>()([
   'run:epoch',
   'run:status',
   'dataset:progress',
+  'sweep:status',
 ]);
 
 /** True when `name` is a command of the contract. */

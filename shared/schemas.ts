@@ -4,6 +4,7 @@ import { classNameMaxLength, classNamesMax } from './class-names';
 import { backendChoices, hyperparamsSchema } from './hyperparams';
 import { datasetNamePattern, datasetNameRule, runNameMaxLength } from './names';
 import { runStatuses } from './run';
+import { maxSweepRuns, sweepKeys } from './sweep';
 
 /**
  * Runtime schemas of every command's argument. Input from a renderer or a
@@ -15,6 +16,11 @@ const runId = z
   .string({ error: 'runId must be a run id (a string).' })
   .min(1, { error: 'runId must not be empty.' })
   .max(64, { error: 'runId is at most 64 characters.' });
+const sweepId = z
+  .string({ error: 'sweepId must be a sweep id (a string).' })
+  .min(1, { error: 'sweepId must not be empty.' })
+  .max(64, { error: 'sweepId is at most 64 characters.' });
+const jobId = z.number().int({ error: 'jobId must be an integer.' }).min(1, { error: 'jobId starts at 1.' });
 const datasetName = z
   .string({ error: 'name must be a string.' })
   .regex(datasetNamePattern, { error: `name must be ${datasetNameRule}.` });
@@ -192,6 +198,58 @@ export const commandArgSchemas = {
       epoch: epoch.optional(),
       overwrite: z.boolean({ error: 'overwrite must be true or false.' }).optional(),
     })
+    .strict(),
+  'sweeps:start': z
+    .object({
+      spec: z
+        .object({
+          base: hyperparamsSchema,
+          axes: z
+            .array(
+              z.union([
+                z
+                  .object({
+                    key: z.enum(sweepKeys, { error: `key must be one of ${sweepKeys.join(', ')}.` }),
+                    values: z
+                      .array(z.number())
+                      .max(maxSweepRuns, { error: `At most ${maxSweepRuns} values.` }),
+                  })
+                  .strict(),
+                z
+                  .object({
+                    key: z.enum(sweepKeys, { error: `key must be one of ${sweepKeys.join(', ')}.` }),
+                    range: z
+                      .object({
+                        from: z.number(),
+                        to: z.number(),
+                        count: z.number().int().min(1).max(maxSweepRuns),
+                      })
+                      .strict(),
+                  })
+                  .strict(),
+              ]),
+            )
+            .max(sweepKeys.length),
+          mode: z.enum(['grid', 'random'], { error: 'mode must be "grid" or "random".' }),
+          samples: z.number().int().min(1).max(100_000).optional(),
+          seed: z.number().int().min(0).max(2_147_483_647).optional(),
+        })
+        .strict(),
+      name: z
+        .string()
+        .trim()
+        .max(runNameMaxLength, { error: `name is at most ${runNameMaxLength} characters.` })
+        .optional(),
+      backend: z.enum(backendChoices, { error: 'backend must be auto, tensorflow, wasm or cpu.' }).optional(),
+    })
+    .strict(),
+  'sweeps:list': none,
+  'sweeps:get': z.object({ sweepId }).strict(),
+  'sweeps:stop': z.object({ sweepId }).strict(),
+  'sweeps:resume': z.object({ sweepId }).strict(),
+  'sweeps:skip': z.object({ sweepId, jobId }).strict(),
+  'sweeps:move': z
+    .object({ sweepId, jobId, position: z.number().int().min(0, { error: 'position starts at 0.' }) })
     .strict(),
 } satisfies { [K in CommandName]: z.ZodType<CommandArg<K>> };
 

@@ -2,6 +2,7 @@ import { datasetsCommand } from './commands/datasets';
 import { CliFailure, parse, UsageError, type CliIo } from './commands/common';
 import { trainOptionsHelp } from './commands/help';
 import { runsCommand } from './commands/runs';
+import { sweepCommand, sweepHelp } from './commands/sweep';
 import { trainCommand } from './commands/train';
 import { AppError } from './core/app-error';
 import { appVersion } from './platform/package-info';
@@ -17,12 +18,12 @@ Usage: vae-studio <command> [options]
 
 Commands:
   train                 Train a VAE; a progress bar on stderr, --json prints the result on stdout
-${trainOptionsHelp()}  runs list             List runs [--status S] [--dataset D] [--text T] [--limit N]
+${trainOptionsHelp()}  runs list             List runs [--status S] [--dataset D] [--text T] [--sweep ID] [--limit N]
   runs show ID          A run's hyperparameters and per-epoch losses
   runs resume ID        Continue a stopped or interrupted run from its last checkpoint
   runs export ID        Write the report folder: --out DIR [--epoch N] [--overwrite]
   runs delete ID        Delete a run and everything it owns
-  datasets list         Datasets available for training
+${sweepHelp}  datasets list         Datasets available for training
   datasets import       --idx DIR|FILES… --name NAME [--class-names a,b,…]
                         --folder DIR --name NAME [--size 28] [--channels 1|3] [--class-names a,b,…]
                         (IDX: a labels.txt beside the files, one name per line, also names the classes)
@@ -33,6 +34,7 @@ ${trainOptionsHelp()}  runs list             List runs [--status S] [--dataset D
       --allow-remote      accept --host beyond loopback: anyone who reaches it may try the token,
                           which travels in clear text (prefer an SSH tunnel)
       --allow-origin O    also accept pages served from origin O (e.g. a dev server)
+      --resume-sweeps     go on with the sweeps a closed or killed process left unfinished
   help                  Show this help
   version               Print the version
 
@@ -75,6 +77,7 @@ async function serveCommand(args: string[], io: CliIo): Promise<number> {
       db: { type: 'string' },
       'allow-origin': { type: 'string', multiple: true },
       'allow-remote': { type: 'boolean' },
+      'resume-sweeps': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -114,6 +117,7 @@ async function serveCommand(args: string[], io: CliIo): Promise<number> {
       port: portOf(values.port),
       extraOrigins: values['allow-origin'] ?? [],
       ...(token ? { token } : {}),
+      ...(values['resume-sweeps'] ? { resumeSweeps: true } : {}),
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -168,6 +172,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await runsCommand(rest, io, help);
       case 'datasets':
         return await datasetsCommand(rest, io, help);
+      case 'sweep':
+        return await sweepCommand(rest, io, help);
       default:
         throw new UsageError(`Unknown command "${command}"; run vae-studio --help for the list.`);
     }

@@ -37,6 +37,7 @@ export async function runsCommand(args: string[], io: CliIo, help: string): Prom
       dataset: { type: 'string' },
       text: { type: 'string' },
       limit: { type: 'string' },
+      sweep: { type: 'string' },
       out: { type: 'string' },
       epoch: { type: 'string' },
       overwrite: { type: 'boolean' },
@@ -61,14 +62,19 @@ export async function runsCommand(args: string[], io: CliIo, help: string): Prom
           }
         }
         const limit = numberFlag('limit', values.limit, 'int');
-        const runs = unwrap(
+        // --sweep: the sweep's runs, filtered here so the list's own query stays as it is.
+        const inSweep = values.sweep
+          ? new Set(unwrap(await api.call['sweeps:get']({ sweepId: values.sweep })).jobs.map((j) => j.runId))
+          : null;
+        let runs = unwrap(
           await api.call['runs:list']({
             ...(values.status ? { status: values.status as RunStatus[] } : {}),
             ...(values.dataset ? { dataset: values.dataset } : {}),
             ...(values.text ? { text: values.text } : {}),
-            ...(limit !== undefined ? { limit } : {}),
+            ...(limit !== undefined && !inSweep ? { limit } : {}),
           }),
         );
+        if (inSweep) runs = runs.filter((r) => inSweep.has(r.id)).slice(0, limit);
         io.stdout(values.json ? `${JSON.stringify(runs)}\n` : runs.length ? table(runs) : 'No runs yet.\n');
         return 0;
       }

@@ -205,6 +205,11 @@ export class RunStore {
     };
   }
 
+  /** The open connection, for the stores of other tables in the same file (sweeps). */
+  get connection(): Database.Database {
+    return this.db;
+  }
+
   // ── plumbing ────────────────────────────────────────────────────────────
 
   /** Runs `fn`, turning database and file-system failures into {@link StoreError}s. */

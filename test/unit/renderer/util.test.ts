@@ -102,6 +102,7 @@ describe('shortcuts', () => {
     expect(shortcutFor(key('n'))).toEqual({ kind: 'navigate', to: '/new' });
     expect(shortcutFor(key('2'))).toEqual({ kind: 'navigate', to: '/runs' });
     expect(shortcutFor(key('3'))).toEqual({ kind: 'navigate', to: '/compare' });
+    expect(shortcutFor(key('5'))).toEqual({ kind: 'navigate', to: '/sweeps' });
     expect(shortcutFor(key('s'))).toEqual({ kind: 'stop' });
     expect(shortcutFor(key('?'))).toEqual({ kind: 'help' });
     expect(shortcutFor(key('x'))).toBeNull();
