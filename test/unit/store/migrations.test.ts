@@ -121,7 +121,7 @@ describe('migrations', () => {
     after.close();
   });
 
-  it('0005-sweeps: adds the sweep queue to a version-2 database holding runs', () => {
+  it('0003-sweeps: adds the sweep queue to a version-2 database holding runs', () => {
     const sweepsVersion = migrations.find((m) => m.name === 'sweeps')!.version;
     const db = new Database(file);
     db.pragma('foreign_keys = ON');

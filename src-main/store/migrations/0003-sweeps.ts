@@ -10,9 +10,6 @@ import type { Migration } from './migration';
  * several processes can work on one queue: a claim is an UPDATE inside an
  * IMMEDIATE transaction, and a job whose owner is gone goes back to the queue
  * keeping its run, which is then resumed from its checkpoint, not restarted.
- *
- * The file is numbered 0005 because 0003 and 0004 were taken by parallel work;
- * `version` is the next free number on this branch (the runner needs 1..n).
  */
 export const migration: Migration = {
   version: 3,
