@@ -51,15 +51,32 @@ export interface DatasetInfo {
   height: number;
   width: number;
   channels: 1 | 3;
-  /** Label names by index ("0".."9" for MNIST, folder names for folders). */
+  /**
+   * Class names by label index: given at import (`classNames`, a `labels.txt`), known
+   * for Fashion-MNIST, folder names for folders, else "0", "1", …; editable with
+   * `datasets:setClassNames`.
+   */
   labels: string[];
   createdAt: string;
 }
 
 /** Argument of `datasets:import`. */
 export type DatasetImportArg =
-  | { kind: 'idx'; name: string; paths: string[] }
-  | { kind: 'folder'; name: string; path: string; size: number; channels: 1 | 3 };
+  | { kind: 'idx'; name: string; paths: string[]; classNames?: string[] }
+  | { kind: 'folder'; name: string; path: string; size: number; channels: 1 | 3; classNames?: string[] };
+
+/**
+ * Argument of `datasets:importUpload`: an import of the files the page uploaded to
+ * browser mode's `/upload/<uploadId>/…` (see {@link uploadPath}), instead of paths.
+ */
+export type DatasetUploadImportArg =
+  | { kind: 'idx'; name: string; uploadId: string; classNames?: string[] }
+  | { kind: 'folder'; name: string; uploadId: string; size: number; channels: 1 | 3; classNames?: string[] };
+
+/** Browser mode's upload endpoint: `PUT` a file's bytes there, `DELETE` the upload to drop it. */
+export const uploadPath = '/upload';
+/** Header carrying the per-launch token on uploads (a custom header also keeps other sites' pages out). */
+export const uploadTokenHeader = 'x-vae-studio-token';
 
 /** Sort keys of `runs:list`. */
 export type RunSortKey = 'createdAt' | 'name' | 'status' | 'testLoss';
@@ -133,6 +150,10 @@ export interface Commands {
   };
   /** Imports IDX files or a folder of images under a new name. */
   'datasets:import': { arg: DatasetImportArg; result: DatasetInfo };
+  /** Imports files uploaded from the page (browser mode), then removes them, whether it worked or not. */
+  'datasets:importUpload': { arg: DatasetUploadImportArg; result: DatasetInfo };
+  /** Renames the classes of an imported dataset (one name per label, in label order). */
+  'datasets:setClassNames': { arg: { name: string; classNames: string[] }; result: DatasetInfo };
   /** Queues a new run; it starts when the worker is free. */
   'runs:start': {
     /** keepCheckpoints: how many latest per-epoch weights the run keeps (null: all); the stored default when omitted. */
@@ -156,6 +177,8 @@ export interface Commands {
       sort?: RunSortKey;
       descending?: boolean;
       limit?: number;
+      /** Runs to skip first, for reading a long list in pages. */
+      offset?: number;
     };
     result: RunSummary[];
   };
@@ -259,6 +282,8 @@ export const commandNames = names<Commands>()([
   'datasets:list',
   'datasets:images',
   'datasets:import',
+  'datasets:importUpload',
+  'datasets:setClassNames',
   'runs:start',
   'runs:stop',
   'runs:resume',

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { CommandArg, CommandName } from './contract';
 import { figureBackgrounds, figureFormats, figureScales } from './figures/svg';
+import { classNameMaxLength, classNamesMax } from './class-names';
 import { backendChoices, hyperparamsSchema } from './hyperparams';
 import { datasetNamePattern, datasetNameRule, runNameMaxLength } from './names';
 import { runStatuses } from './run';
@@ -35,6 +36,21 @@ const path = z
   .refine((p) => absolutePath.test(p), {
     error: 'A path must be absolute (e.g. /home/me/report or C:\\Users\\me\\report), not relative.',
   });
+// The count is checked against the dataset itself, which knows how many classes it has.
+const classNames = z
+  .array(
+    z
+      .string({ error: 'classNames must be strings.' })
+      .trim()
+      .min(1, { error: 'A class name must not be empty.' })
+      .max(classNameMaxLength, { error: `A class name is at most ${classNameMaxLength} characters.` }),
+    { error: 'classNames must be a list of names.' },
+  )
+  .min(1, { error: 'classNames must name at least one class.' })
+  .max(classNamesMax, { error: `classNames names at most ${classNamesMax} classes.` });
+const uploadId = z
+  .string({ error: 'uploadId must be a string.' })
+  .regex(/^[A-Za-z0-9_-]{16,64}$/, { error: 'uploadId is 16–64 letters, digits, "-" or "_".' });
 const epoch = z.number().int({ error: 'epoch must be an integer.' }).min(1, { error: 'epoch starts at 1.' });
 
 const keepMessage = 'keepCheckpoints must be a whole number from 1 to 1000000, or null to keep every epoch.';
@@ -66,7 +82,14 @@ export const commandArgSchemas = {
   'datasets:import': z.discriminatedUnion(
     'kind',
     [
-      z.object({ kind: z.literal('idx'), name: datasetName, paths: z.array(path).min(1).max(8) }).strict(),
+      z
+        .object({
+          kind: z.literal('idx'),
+          name: datasetName,
+          paths: z.array(path).min(1).max(8),
+          classNames: classNames.optional(),
+        })
+        .strict(),
       z
         .object({
           kind: z.literal('folder'),
@@ -76,11 +99,34 @@ export const commandArgSchemas = {
             error: 'size must be from 4 to 256 pixels.',
           }),
           channels: z.union([z.literal(1), z.literal(3)], { error: 'channels must be 1 or 3.' }),
+          classNames: classNames.optional(),
         })
         .strict(),
     ],
     { error: 'kind must be "idx" or "folder".' },
   ),
+  'datasets:importUpload': z.discriminatedUnion(
+    'kind',
+    [
+      z
+        .object({ kind: z.literal('idx'), name: datasetName, uploadId, classNames: classNames.optional() })
+        .strict(),
+      z
+        .object({
+          kind: z.literal('folder'),
+          name: datasetName,
+          uploadId,
+          size: z.number().int().min(4, { error: 'size must be from 4 to 256 pixels.' }).max(256, {
+            error: 'size must be from 4 to 256 pixels.',
+          }),
+          channels: z.union([z.literal(1), z.literal(3)], { error: 'channels must be 1 or 3.' }),
+          classNames: classNames.optional(),
+        })
+        .strict(),
+    ],
+    { error: 'kind must be "idx" or "folder".' },
+  ),
+  'datasets:setClassNames': z.object({ name: datasetName, classNames }).strict(),
   'runs:start': z
     .object({
       hyperparams: hyperparamsSchema,
@@ -104,6 +150,7 @@ export const commandArgSchemas = {
       sort: z.enum(['createdAt', 'name', 'status', 'testLoss']).optional(),
       descending: z.boolean().optional(),
       limit: z.number().int().min(1).max(100_000).optional(),
+      offset: z.number().int().min(0).max(10_000_000).optional(),
     })
     .strict(),
   'runs:get': z.object({ runId }).strict(),

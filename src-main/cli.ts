@@ -28,8 +28,10 @@ ${trainOptionsHelp()}  runs list             List runs [--status S] [--dataset D
                         (snapshots and the resume checkpoint always stay)
   runs retention        The default for new runs and the database's size [--keep-checkpoints N|all]
 ${sweepHelp}  datasets list         Datasets available for training
-  datasets import       --idx DIR|FILES… --name NAME
-                        --folder DIR --name NAME [--size 28] [--channels 1|3]
+  datasets import       --idx DIR|FILES… --name NAME [--class-names a,b,…]
+                        --folder DIR --name NAME [--size 28] [--channels 1|3] [--class-names a,b,…]
+                        (IDX: a labels.txt beside the files, one name per line, also names the classes)
+  datasets classes NAME --class-names a,b,…   Rename a dataset's classes (one name per label)
   serve                 Browser mode: the app over HTTP on this machine
       --port N            port to listen on (default 6150, else any free port; 0 = any)
       --host H            interface to bind (default 127.0.0.1); any other needs --allow-remote

@@ -468,6 +468,7 @@ export class RunStore {
         dataset: query.dataset ?? null,
         text: query.text && query.text.trim() !== '' ? likePattern(query.text.trim()) : null,
         limit: query.limit ?? -1,
+        offset: query.offset ?? 0,
       });
       return rows.map((tuple) => this.sized(toSummary(zip<RunRow>(runColumnNames, tuple))));
     });
@@ -494,7 +495,7 @@ export class RunStore {
           AND (@text IS NULL OR name LIKE @text ESCAPE '\\' OR notes LIKE @text ESCAPE '\\'
                OR tags LIKE @text ESCAPE '\\' OR dataset LIKE @text ESCAPE '\\' OR id LIKE @text ESCAPE '\\')
         ORDER BY ${orderBy[sort]}
-        LIMIT @limit`);
+        LIMIT @limit OFFSET @offset`);
       statement.raw();
       this.listStatements.set(key, statement);
     }

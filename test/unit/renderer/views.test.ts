@@ -158,6 +158,33 @@ suite('New run', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('imports with class names, shows them, renames them and refuses a list of the wrong length', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vae-idx-'));
+    const tiny = await writeTinyIdxSet(dir);
+    const w = await mountAt('/new');
+    await w.find('[data-testid="dataset-import-toggle"]').trigger('click');
+    await w.find('[data-testid="dataset-import-name"]').setValue('named');
+    await w.find('[data-testid="dataset-import-paths"]').setValue(tiny.files.join('\n'));
+    await w.find('[data-testid="dataset-import-class-names"]').setValue('cat, dog, eel');
+    await w.find('[data-testid="dataset-import-submit"]').trigger('click');
+    await vi.waitFor(() => expect(w.find('[data-testid="dataset-class-names"]').exists()).toBe(true));
+    expect(w.find('[data-testid="dataset-class-names"]').text()).toBe('cat, dog, eel');
+    await w.find('[data-testid="dataset-class-names-edit"]').trigger('click');
+    await w.find('[data-testid="dataset-class-names-input"]').setValue('cat\ndog');
+    await w.find('[data-testid="dataset-class-names-save"]').trigger('click');
+    await vi.waitFor(() => expect(w.find('[data-testid="dataset-class-names-error"]').exists()).toBe(true));
+    expect(w.find('[data-testid="dataset-class-names-error"]').text()).toContain('the dataset has 3 classes');
+    await w.find('[data-testid="dataset-class-names-input"]').setValue('cat\ndog\nfish');
+    await w.find('[data-testid="dataset-class-names-save"]').trigger('click');
+    await vi.waitFor(() =>
+      expect(w.find('[data-testid="dataset-class-names"]').text()).toBe('cat, dog, fish'),
+    );
+    const listed = await api.call['datasets:list']({});
+    expect(listed.ok && listed.value.find((d) => d.name === 'named')?.labels).toEqual(['cat', 'dog', 'fish']);
+    w.unmount();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('offers no file dialog in browser mode', async () => {
     const w = await mountAt('/new');
     await w.find('[data-testid="dataset-import-toggle"]').trigger('click');
@@ -226,6 +253,37 @@ suite('Runs', () => {
     expect(api.callsOf('runs:delete')).toEqual([{ runId: run.id }]);
     expect(w.find(`[data-testid="run-row-${run.id}"]`).exists()).toBe(false);
     w.unmount();
+  });
+
+  it('renders only the rows in view of a long list, and ticks survive scrolling', async () => {
+    // A core of its own with 300 runs written straight to its store (training each would take minutes).
+    const many = openTestCore();
+    useAppStore().attach(many.api);
+    const hp = { ...tinyHyperparams, dataset: 'mnist' };
+    const ids: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const run = many.core.store.createRun({ hyperparams: hp, datasetHash: 'sha256:x', name: `run ${i}` });
+      many.core.store.setStatus({ runId: run.id, status: 'stopped' });
+      ids.unshift(run.id); // newest first, as listed
+    }
+    const w = await mountAt('/runs');
+    await vi.waitFor(() => expect(w.find('[data-testid="runs-count"]').text()).toBe('300 runs'));
+    const rendered = () => w.findAll('[data-testid^="run-row-"]').map((r) => r.attributes('data-testid'));
+    // jsdom has no layout: the window's 768 px stand in for the box (20 rows in view, 8 more below).
+    expect(rendered()).toEqual(ids.slice(0, 29).map((id) => `run-row-${id}`));
+    await w.find(`[data-testid="run-select-${ids[0]}"]`).setValue(true);
+    const scroller = w.find('[data-testid="runs-scroll"]').element as HTMLElement;
+    Object.defineProperty(scroller, 'scrollTop', { configurable: true, value: 200 * 40 });
+    scroller.dispatchEvent(new Event('scroll'));
+    await flushPromises();
+    expect(rendered()[0]).toBe(`run-row-${ids[192]}`);
+    expect(w.find(`[data-testid="run-row-${ids[0]}"]`).exists()).toBe(false);
+    Object.defineProperty(scroller, 'scrollTop', { configurable: true, value: 0 });
+    scroller.dispatchEvent(new Event('scroll'));
+    await flushPromises();
+    expect((w.find(`[data-testid="run-select-${ids[0]}"]`).element as HTMLInputElement).checked).toBe(true);
+    w.unmount();
+    await many.close();
   });
 
   it('renames in place', async () => {
