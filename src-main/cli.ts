@@ -1,3 +1,4 @@
+import { backendsCommand } from './commands/backends';
 import { datasetsCommand } from './commands/datasets';
 import { CliFailure, parse, UsageError, type CliIo } from './commands/common';
 import { trainOptionsHelp } from './commands/help';
@@ -25,6 +26,7 @@ ${trainOptionsHelp()}  runs list             List runs [--status S] [--dataset D
   datasets list         Datasets available for training
   datasets import       --idx DIR|FILES… --name NAME
                         --folder DIR --name NAME [--size 28] [--channels 1|3]
+  backends              Training backends, what each runs on (GPU adapter, CPU) or why it is unavailable
   serve                 Browser mode: the app over HTTP on this machine
       --port N            port to listen on (default 6150, else any free port; 0 = any)
       --host H            interface to bind (default 127.0.0.1); any other needs --allow-remote
@@ -166,6 +168,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await runsCommand(rest, io, help);
       case 'datasets':
         return await datasetsCommand(rest, io, help);
+      case 'backends':
+        return await backendsCommand(rest, io, help);
       default:
         throw new UsageError(`Unknown command "${command}"; run vae-studio --help for the list.`);
     }

@@ -156,7 +156,12 @@ let status: Promise<WebgpuStatus> | undefined;
 export function probeWebgpu(): Promise<WebgpuStatus> {
   status ??= (async (): Promise<WebgpuStatus> => {
     const dawn = loadDawn();
-    if (!dawn.ok) return { available: false, detail: `Unavailable: ${dawn.reason}.`, adapters: [] };
+    if (!dawn.ok)
+      return {
+        available: false,
+        detail: `${dawn.reason[0]?.toUpperCase() ?? ''}${dawn.reason.slice(1)}.`,
+        adapters: [],
+      };
     const adapters = (await listAdapters(dawn.gpu)).map((a) => a.summary);
     const hardware = adapters.find((a) => !a.software);
     const software = adapters.find((a) => a.software);
@@ -169,8 +174,7 @@ export function probeWebgpu(): Promise<WebgpuStatus> {
       };
     return {
       available: false,
-      detail:
-        'Unavailable: Dawn found no GPU adapter (no GPU, or no Vulkan/Metal/Direct3D 12 driver for it).',
+      detail: 'Dawn found no GPU adapter (no GPU, or no Vulkan/Metal/Direct3D 12 driver for it).',
       adapters,
     };
   })();
