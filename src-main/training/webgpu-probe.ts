@@ -188,6 +188,12 @@ export function probeWebgpu(): Promise<WebgpuStatus> {
 export async function listBackends(): Promise<BackendInfo[]> {
   const [tensorflow, ...rest] = probeBackends();
   const webgpu = await probeWebgpu();
-  const row: BackendInfo = { name: 'webgpu', available: webgpu.available, detail: webgpu.detail };
+  const software = webgpu.available && !webgpu.adapters.some((a) => !a.software);
+  const row: BackendInfo = {
+    name: 'webgpu',
+    available: webgpu.available,
+    detail: webgpu.detail,
+    ...(software ? { software } : {}),
+  };
   return tensorflow ? [tensorflow, row, ...rest] : [row, ...rest];
 }
