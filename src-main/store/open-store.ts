@@ -325,19 +325,24 @@ function markInterruptedAside(args: {
       fileMustExist: true,
       timeout: options.busyTimeoutMs ?? 5000,
     });
-    const store = new RunStore({
-      db: writer,
-      path: options.path,
-      appVersion: options.appVersion,
-      batchFlushRows: 1,
-      now,
-      notices: [],
-    });
     try {
       writer.pragma('foreign_keys = ON');
-      marked = store.markInterrupted();
+      const store = new RunStore({
+        db: writer,
+        path: options.path,
+        appVersion: options.appVersion,
+        batchFlushRows: 1,
+        now,
+        notices: [],
+      });
+      try {
+        marked = store.markInterrupted();
+      } finally {
+        store.close();
+      }
     } finally {
-      store.close();
+      // Also when the store could not even prepare its statements (the file locked or full).
+      if (writer.open) writer.close();
     }
   } catch {
     notices.push({ level: 'warning', message: staleRunsNotice(stale) });

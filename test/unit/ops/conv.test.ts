@@ -124,7 +124,8 @@ describe('conv kernels on wasm', () => {
   test('a batch larger than one chunk of the column matrix: same as the cpu kernels', async () => {
     // 28×28 outputs × 3×3 taps × 8 channels = 56,448 floats per image: the
     // budget holds 74 images, so 75 make a full chunk and a last one of 1.
-    const c: Case = { x: [75, 28, 28, 8], filter: [3, 3, 8, 4], stride: 1, pad: 'same' };
+    // One output channel: the column matrix (what is chunked) is the same, the work a quarter.
+    const c: Case = { x: [75, 28, 28, 8], filter: [3, 3, 8, 1], stride: 1, pad: 'same' };
     const perImage = 28 * 28 * 3 * 3 * 8;
     expect(Math.floor(maxColsFloats / perImage)).toBe(74);
     await use('cpu');
@@ -133,7 +134,8 @@ describe('conv kernels on wasm', () => {
     const actual = run(c, 77);
     for (const key of Object.keys(expected) as Array<keyof Out>)
       expectClose(actual[key], expected[key], `${key}`);
-  });
+    // The cpu reference is plain JavaScript: give it room on a loaded 2-core machine.
+  }, 180_000);
 
   test('leaks no tensors', async () => {
     await use('wasm');

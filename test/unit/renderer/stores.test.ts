@@ -252,7 +252,7 @@ suite('open-run store', () => {
     expect(openRun.isActive).toBe(false);
     expect(openRun.fraction).toBe(1);
     // 256 images in batches of 64, from the dataset's size before any progress.
-    await vi.waitFor(() => expect(openRun.stepsPerEpoch).toBe(4));
+    await vi.waitFor(() => expect(openRun.stepsPerEpoch).toBe(4), { timeout: 20_000 });
   });
 
   it('follows a run it has open while it trains, and nobody else’s', async () => {
@@ -374,7 +374,7 @@ suite('explore store', () => {
     const store = useOpenRunStore();
     await store.load(run.id);
     const explore = useExploreStore();
-    await vi.waitFor(() => expect(explore.shownEpoch).toBe(run.epochsDone));
+    await vi.waitFor(() => expect(explore.shownEpoch).toBe(run.epochsDone), { timeout: 20_000 });
     await settle();
     return explore;
   }
@@ -399,7 +399,7 @@ suite('explore store', () => {
     const explore = await openRun();
     explore.manifoldN = 10;
     explore.manifoldRange = 4;
-    await vi.waitFor(() => expect(explore.manifold?.n).toBe(10));
+    await vi.waitFor(() => expect(explore.manifold?.n).toBe(10), { timeout: 20_000 });
     const call = api.callsOf('runs:decode').at(-1);
     expect(call?.points).toHaveLength(100);
     expect(call?.points[0]).toEqual([-4, 4]);
@@ -411,7 +411,7 @@ suite('explore store', () => {
   it('pages the gallery: codes decoded, originals fetched in one call per page and kept', async () => {
     const explore = await openRun();
     explore.galleryOffset = 20;
-    await vi.waitFor(() => expect(explore.gallery?.indices[0]).toBe(20));
+    await vi.waitFor(() => expect(explore.gallery?.indices[0]).toBe(20), { timeout: 20_000 });
     const call = api.callsOf('runs:decode').at(-1);
     // Ten z_mu and ten sampled z.
     expect(call?.points).toHaveLength(20);
@@ -428,10 +428,10 @@ suite('explore store', () => {
     expect(Array.from(g?.original ?? [])).toEqual(Array.from(await testImages(g?.indices ?? [])));
     // Images 5–9 are the snapshot's fixed gallery and 10–14 came with the first page: nothing new is asked.
     explore.galleryOffset = 5;
-    await vi.waitFor(() => expect(explore.gallery?.indices[0]).toBe(5));
+    await vi.waitFor(() => expect(explore.gallery?.indices[0]).toBe(5), { timeout: 20_000 });
     expect(explore.gallery?.missingOriginal.every((m) => !m)).toBe(true);
     explore.galleryOffset = 20;
-    await vi.waitFor(() => expect(explore.gallery?.indices[0]).toBe(20));
+    await vi.waitFor(() => expect(explore.gallery?.indices[0]).toBe(20), { timeout: 20_000 });
     expect(api.callsOf('datasets:images')).toHaveLength(2);
   });
 
@@ -439,7 +439,7 @@ suite('explore store', () => {
     const explore = await openRun();
     api.fail('datasets:images', 'not_found', 'No dataset "mnist".');
     explore.galleryOffset = 30;
-    await vi.waitFor(() => expect(explore.gallery?.indices[0]).toBe(30));
+    await vi.waitFor(() => expect(explore.gallery?.indices[0]).toBe(30), { timeout: 20_000 });
     expect(explore.gallery?.missingOriginal.every(Boolean)).toBe(true);
     expect(explore.gallery?.originalsError).toBe('No dataset "mnist".');
     expect(explore.galleryError).toBeNull();
@@ -488,7 +488,7 @@ suite('explore store', () => {
     await t.next('run:epoch', (e) => e.runId === id && e.metrics.epoch === 2);
     await store.stop();
     await t.next('run:status', ({ run }) => run.id === id && run.status === 'stopped');
-    await vi.waitFor(() => expect(explore.shownEpoch).toBe(store.snapshotEpochs.at(-1)));
+    await vi.waitFor(() => expect(explore.shownEpoch).toBe(store.snapshotEpochs.at(-1)), { timeout: 20_000 });
     await explore.showEpoch(1);
     expect(explore.follow).toBe(false);
     const completed = t.next('run:status', ({ run }) => run.id === id && run.status === 'completed');
@@ -511,7 +511,7 @@ suite('explore store', () => {
     expect(explore.snapshot).toBeNull();
     expect(explore.galleryOffset).toBeNull();
     await loading;
-    await vi.waitFor(() => expect(explore.shownEpoch).toBe(1));
+    await vi.waitFor(() => expect(explore.shownEpoch).toBe(1), { timeout: 20_000 });
     expect(explore.snapshot?.epoch).toBe(1);
     expect(api.callsOf('runs:snapshot').at(-1)).toEqual({ runId: other.id, epoch: 1 });
   });
@@ -519,7 +519,7 @@ suite('explore store', () => {
   it('uses PCA above two dimensions, and decodes its manifold', async () => {
     const run = await t.train({ hyperparams: { latentDim: 5 } });
     const explore = await openRun(run);
-    await vi.waitFor(() => expect(explore.manifold).not.toBeNull());
+    await vi.waitFor(() => expect(explore.manifold).not.toBeNull(), { timeout: 20_000 });
     expect(explore.view).toEqual({ kind: 'pca' });
     expect(explore.plane.labels).toEqual(['PC 1', 'PC 2']);
     expect(explore.pca?.components).toHaveLength(2);

@@ -122,7 +122,9 @@ suite('New run', () => {
     expect(started?.hyperparams.batchSize).toBe(128);
     const { run } = await ended;
     expect(run.hyperparams.hidden).toEqual([400]);
-    await vi.waitFor(() => expect(router.currentRoute.value.path).toBe(`/runs/${run.id}`));
+    await vi.waitFor(() => expect(router.currentRoute.value.path).toBe(`/runs/${run.id}`), {
+      timeout: 20_000,
+    });
     w.unmount();
   });
 
@@ -147,7 +149,9 @@ suite('New run', () => {
     await flushPromises();
     expect(w.find('[data-testid="dataset-import-progress"]').text()).toContain('300 / 1,200 images');
     (finish as unknown as () => void)();
-    await vi.waitFor(() => expect(w.find('[data-testid="dataset-import-progress"]').exists()).toBe(false));
+    await vi.waitFor(() => expect(w.find('[data-testid="dataset-import-progress"]').exists()).toBe(false), {
+      timeout: 20_000,
+    });
     expect((w.find('[data-testid="dataset-select"]').element as HTMLSelectElement).value).toBe('tiny');
     w.unmount();
     rmSync(dir, { recursive: true, force: true });
@@ -252,7 +256,7 @@ describe('staged mounting', () => {
       }),
     );
     active.value = true;
-    await vi.waitFor(() => expect(w.text()).toBe('3'));
+    await vi.waitFor(() => expect(w.text()).toBe('3'), { timeout: 20_000 });
     // Each step rendered on its own: one task each.
     expect(seen).toEqual([0, 1, 2, 3]);
     active.value = false;
@@ -268,7 +272,7 @@ suite('Run view of a finished run', () => {
     await flushPromises();
     // The figures mount one per task, the KL chart last.
     await vi.waitFor(() => expect(w.find('[data-testid="kl-chart"]').exists()).toBe(true), {
-      timeout: 10_000,
+      timeout: 20_000,
     });
     for (const id of [
       'gallery',
@@ -283,7 +287,9 @@ suite('Run view of a finished run', () => {
     expect(w.find('[data-testid="epoch-value"]').text()).toBe('3');
     await w.find('[data-testid="epoch-slider"]').setValue('0');
     // The store takes a new task between receiving a snapshot and showing it.
-    await vi.waitFor(() => expect(w.find('[data-testid="epoch-value"]').text()).toBe('1'));
+    await vi.waitFor(() => expect(w.find('[data-testid="epoch-value"]').text()).toBe('1'), {
+      timeout: 20_000,
+    });
     expect(w.find('[data-testid="epoch-value"]').text()).toBe('1');
     expect(w.find('[data-testid="manifold-canvas"]').attributes('data-n')).toBe('20');
     w.unmount();
@@ -292,16 +298,16 @@ suite('Run view of a finished run', () => {
   it('pages the gallery to real originals from the run’s dataset', async () => {
     const w = await mountAt(`/runs/${three.id}`);
     const gallery = () => w.find('[data-testid="gallery"]');
-    await vi.waitFor(() => expect(gallery().attributes('data-offset')).toBe('fixed'));
+    await vi.waitFor(() => expect(gallery().attributes('data-offset')).toBe('fixed'), { timeout: 20_000 });
     await w.find('[data-testid="gallery-next"]').trigger('click');
-    await vi.waitFor(() => expect(gallery().attributes('data-shown')).toBe('10'), { timeout: 5000 });
+    await vi.waitFor(() => expect(gallery().attributes('data-shown')).toBe('10'), { timeout: 20_000 });
     expect(gallery().attributes('data-missing')).toBe('0');
     // That page was asked for when the run opened; paging to it asks nothing more.
     expect(api.callsOf('datasets:images')).toEqual([
       { name: 'mnist', split: 'test', indices: [10, 11, 12, 13, 14, 15, 16, 17, 18, 19] },
     ]);
     await w.find('[data-testid="gallery-next"]').trigger('click');
-    await vi.waitFor(() => expect(gallery().attributes('data-shown')).toBe('20'), { timeout: 5000 });
+    await vi.waitFor(() => expect(gallery().attributes('data-shown')).toBe('20'), { timeout: 20_000 });
     expect(api.callsOf('datasets:images').at(-1)?.indices).toEqual([20, 21, 22, 23, 24, 25, 26, 27, 28, 29]);
     w.unmount();
   });
@@ -361,7 +367,9 @@ suite('Run view of a run in the worker’s hands', () => {
     const run = { summary: { id: await startRun(5) } };
     const w = await mountAt(`/runs/${run.summary.id}`);
     // The part below the chart mounts a task after the run's head.
-    await vi.waitFor(() => expect(w.find('[data-testid="figures-empty"]').text()).toContain('epoch 1 ends'));
+    await vi.waitFor(() => expect(w.find('[data-testid="figures-empty"]').text()).toContain('epoch 1 ends'), {
+      timeout: 20_000,
+    });
     api.emit('run:progress', {
       runId: run.summary.id,
       epoch: 1,
@@ -388,7 +396,7 @@ suite('Run view of a run in the worker’s hands', () => {
     const w = await mountAt(`/runs/${run.summary.id}`);
     const points = () => w.find('[data-testid="loss-chart"]').attributes('data-points');
     // Steps per epoch known (from the dataset's size), so only the batches change below.
-    await vi.waitFor(() => expect(useOpenRunStore().stepsPerEpoch).toBe(4));
+    await vi.waitFor(() => expect(useOpenRunStore().stepsPerEpoch).toBe(4), { timeout: 20_000 });
     await flushPromises();
     expect(points()).toBe('0');
     for (let step = 1; step <= 5; step++) {
@@ -405,7 +413,7 @@ suite('Run view of a run in the worker’s hands', () => {
     await flushPromises();
     expect(points()).toBe('0');
     // Per batch while training: loss, reconstruction and KL for five batches.
-    await vi.waitFor(() => expect(points()).toBe('15'));
+    await vi.waitFor(() => expect(points()).toBe('15'), { timeout: 20_000 });
     w.unmount();
   });
 
