@@ -26,6 +26,11 @@
 //                    included, for DevTools or Perfetto: tracing makes every task slower)
 //   epoch → figures  the run:epoch frame arriving → the scatter showing that epoch, painted
 //
+// With --runs N (e.g. --runs 10000) it measures the runs list instead, on a database seeded
+// with N runs (no training): the first row's time from navigation, the whole list's, the
+// longest task while loading, scrolling through and re-sorting. Targets: first row < 200 ms,
+// no task > 50 ms.
+//
 // Targets: scatter < 100 ms, hover < 50 ms, manifold < 100 ms, no long task > 50 ms,
 // figures < 1 s after the epoch. Numbers, not assertions: it exits 0 either way
 // (1 only when it could not measure).
@@ -49,6 +54,7 @@ const settings = {
   epochs: option('epochs', 3),
   hovers: option('hovers', 20),
   redraws: option('redraws', 10),
+  runs: option('runs', 0),
   json: process.argv.includes('--json'),
   trace: process.argv.includes('--trace') ? process.argv[process.argv.indexOf('--trace') + 1] : null,
 };
@@ -68,8 +74,8 @@ const launchOptions = {
 };
 
 /** Starts browser mode on a fresh data folder; resolves its URL and a stop function. */
-async function serve() {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vae-ui-bench-'));
+async function serve(seeded) {
+  const dataDir = seeded ?? fs.mkdtempSync(path.join(os.tmpdir(), 'vae-ui-bench-'));
   const child = spawn(
     process.execPath,
     [path.join(root, 'bin', 'vae-studio.js'), 'serve', '--port', '0', '--data-dir', dataDir],
@@ -564,7 +570,154 @@ async function main() {
   }
 }
 
-main().catch((error) => {
+/** A data folder whose database holds `count` finished runs of one or two epochs each. */
+async function seedRuns(count) {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vae-ui-bench-runs-'));
+  const dist = path.join(root, 'dist', 'node');
+  const { openStore } = await import(path.join(dist, 'src-main', 'store', 'index.js'));
+  const { presetById } = await import(path.join(dist, 'shared', 'hyperparams.js'));
+  const hp = presetById('keras-blog').hyperparams;
+  const store = openStore({ path: path.join(dataDir, 'vae-studio.db'), appVersion: 'bench' });
+  const statuses = ['completed', 'stopped', 'failed'];
+  for (let r = 0; r < count; r++) {
+    const run = store.createRun({
+      hyperparams: { ...hp, latentDim: 1 + (r % 20), seed: r },
+      datasetHash: 'sha256:mnist',
+      name: `bench run ${r}`,
+      status: 'running',
+    });
+    const loss = 150 + (r % 97) / 10;
+    store.recordEpoch({
+      runId: run.id,
+      metrics: {
+        epoch: 1,
+        train: { loss: loss + 1, recon: loss - 5, kl: 6 },
+        test: { loss, recon: loss - 6, kl: 6 },
+        beta: 1,
+        seconds: 16,
+        samplesPerSecond: 3750,
+      },
+    });
+    store.setStatus({ runId: run.id, status: statuses[r % 3] });
+  }
+  store.close();
+  return dataDir;
+}
+
+/** Runs in the page before its scripts: long tasks and the first run row, timed from navigation. */
+function instrumentRuns() {
+  const w = globalThis;
+  const bench = { longTasks: [], firstRow: null };
+  w.__runsBench = bench;
+  new w.PerformanceObserver((list) => {
+    for (const e of list.getEntries()) bench.longTasks.push({ start: e.startTime, duration: e.duration });
+  }).observe({ type: 'longtask', buffered: true });
+  const observer = new w.MutationObserver(() => {
+    if (bench.firstRow === null && w.document.querySelector('[data-testid^="run-row-"]')) {
+      bench.firstRow = w.performance.now();
+      observer.disconnect();
+    }
+  });
+  w.addEventListener('DOMContentLoaded', () =>
+    observer.observe(w.document.documentElement, { subtree: true, childList: true }),
+  );
+}
+
+async function runsListBench() {
+  const t0 = Date.now();
+  const dataDir = await seedRuns(settings.runs);
+  const seedSeconds = (Date.now() - t0) / 1000;
+  const app = await serve(dataDir);
+  const browser = await chromium.launch(launchOptions);
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    // A first visit warms the HTTP cache and the server's statements, as a second launch would be.
+    await page.goto(`${app.url}#/runs`);
+    await page.getByTestId('runs-count').filter({ hasNotText: 'loading' }).waitFor({ timeout: 120_000 });
+    const token = new URL(app.url).searchParams.get('token');
+    await page.addInitScript(instrumentRuns);
+    await page.goto(`${new URL(app.url).origin}/?token=${token}#/runs`);
+    await page.locator('[data-testid^="run-row-"]').first().waitFor();
+    await page.getByTestId('runs-count').filter({ hasNotText: 'loading' }).waitFor({ timeout: 120_000 });
+    const loadedAt = await page.evaluate(() => performance.now());
+    const load = await page.evaluate(() => ({ ...globalThis.__runsBench }));
+    const rendered = await page.locator('[data-testid^="run-row-"]').count();
+    const shownCount = await page.getByTestId('runs-count').textContent();
+    // Where a phase's main-thread time goes (script, layout, style), from the DevTools protocol.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Performance.enable');
+    const metrics = async () =>
+      Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
+    const before = await metrics();
+    // Scroll through the list in steps, a frame apart, as a dragged scrollbar does.
+    const scrollStart = await page.evaluate(() => performance.now());
+    await page.getByTestId('runs-scroll').evaluate(async (el) => {
+      const steps = 60;
+      for (let i = 1; i <= steps; i++) {
+        el.scrollTop = (el.scrollHeight * i) / steps;
+        await new Promise((resolve) => globalThis.requestAnimationFrame(() => resolve()));
+      }
+    });
+    const lastRow = await page.locator('[data-testid^="run-row-"]').last().getAttribute('data-testid');
+    const after = await metrics();
+    const spent = (name) => round((after[name] - before[name]) * 1000);
+    const scrollCost = {
+      scriptMs: spent('ScriptDuration'),
+      layoutMs: spent('LayoutDuration'),
+      styleMs: spent('RecalcStyleDuration'),
+      taskMs: spent('TaskDuration'),
+    };
+    // Re-sort by name: the core sorts, the pages arrive again.
+    const sortStart = await page.evaluate(() => performance.now());
+    await page.getByTestId('runs-sort-name').click();
+    await page.getByTestId('runs-count').filter({ hasNotText: 'loading' }).waitFor({ timeout: 120_000 });
+    const sortEnd = await page.evaluate(() => performance.now());
+    const all = await page.evaluate(() => globalThis.__runsBench.longTasks);
+    const longest = (from, to) =>
+      Math.max(0, ...all.filter((t) => t.start >= from && t.start < to).map((t) => t.duration));
+    const result = {
+      runs: settings.runs,
+      seedSeconds: round(seedSeconds),
+      firstRowMs: round(load.firstRow),
+      wholeListMs: round(loadedAt),
+      rowsInDom: rendered,
+      shownCount,
+      lastRowAfterScroll: lastRow,
+      longestTaskLoadingMs: round(longest(0, loadedAt)),
+      longestTaskScrollingMs: round(longest(scrollStart, sortStart)),
+      scrollCost,
+      sortByNameMs: round(sortEnd - sortStart),
+      longestTaskSortingMs: round(longest(sortStart, sortEnd + 1)),
+      longTasksOver50: all.filter((t) => t.duration > 50).map((t) => round(t.duration)),
+    };
+    if (settings.json) console.log(JSON.stringify(result));
+    else {
+      console.log(
+        `Runs list, ${settings.runs.toLocaleString('en')} runs (seeded in ${result.seedSeconds} s):`,
+      );
+      console.log(
+        `  first row ${result.firstRowMs} ms after navigation; whole list ${result.wholeListMs} ms`,
+      );
+      console.log(`  rows in the DOM ${result.rowsInDom}; shown "${result.shownCount}"`);
+      console.log(
+        `  longest task: loading ${result.longestTaskLoadingMs} ms, scrolling ${result.longestTaskScrollingMs} ms, ` +
+          `sorting by name ${result.longestTaskSortingMs} ms (sort took ${result.sortByNameMs} ms)`,
+      );
+      console.log(
+        `  main thread while scrolling 60 steps: script ${scrollCost.scriptMs} ms, layout ${scrollCost.layoutMs} ms, ` +
+          `style ${scrollCost.styleMs} ms, all tasks ${scrollCost.taskMs} ms`,
+      );
+      console.log(
+        `  tasks over 50 ms: ${result.longTasksOver50.length ? result.longTasksOver50.join(', ') : 'none'}`,
+      );
+    }
+  } finally {
+    await browser.close();
+    await app.stop();
+  }
+}
+
+(settings.runs > 0 ? runsListBench() : main()).catch((error) => {
   console.error(error);
   process.exit(1);
 });

@@ -1,6 +1,8 @@
+import type { FigureBackground, FigureFormat } from './figures/svg';
 import type { BackendChoice, BackendName, Hyperparams } from './hyperparams';
 import type { Result } from './result';
-import type { BatchProgress, EpochMetrics, LossTerms, RunStatus, RunSummary, Snapshot } from './run';
+import type { SweepDetail, SweepSpec, SweepSummary } from './sweep';
+import type { BatchProgress, EpochMetrics, LossTerms, RunSize, RunStatus, RunSummary, Snapshot } from './run';
 
 /**
  * The API contract between the core and every client (Electron preload,
@@ -51,15 +53,32 @@ export interface DatasetInfo {
   height: number;
   width: number;
   channels: 1 | 3;
-  /** Label names by index ("0".."9" for MNIST, folder names for folders). */
+  /**
+   * Class names by label index: given at import (`classNames`, a `labels.txt`), known
+   * for Fashion-MNIST, folder names for folders, else "0", "1", …; editable with
+   * `datasets:setClassNames`.
+   */
   labels: string[];
   createdAt: string;
 }
 
 /** Argument of `datasets:import`. */
 export type DatasetImportArg =
-  | { kind: 'idx'; name: string; paths: string[] }
-  | { kind: 'folder'; name: string; path: string; size: number; channels: 1 | 3 };
+  | { kind: 'idx'; name: string; paths: string[]; classNames?: string[] }
+  | { kind: 'folder'; name: string; path: string; size: number; channels: 1 | 3; classNames?: string[] };
+
+/**
+ * Argument of `datasets:importUpload`: an import of the files the page uploaded to
+ * browser mode's `/upload/<uploadId>/…` (see {@link uploadPath}), instead of paths.
+ */
+export type DatasetUploadImportArg =
+  | { kind: 'idx'; name: string; uploadId: string; classNames?: string[] }
+  | { kind: 'folder'; name: string; uploadId: string; size: number; channels: 1 | 3; classNames?: string[] };
+
+/** Browser mode's upload endpoint: `PUT` a file's bytes there, `DELETE` the upload to drop it. */
+export const uploadPath = '/upload';
+/** Header carrying the per-launch token on uploads (a custom header also keeps other sites' pages out). */
+export const uploadTokenHeader = 'x-vae-studio-token';
 
 /** Sort keys of `runs:list`. */
 export type RunSortKey = 'createdAt' | 'name' | 'status' | 'testLoss';
@@ -73,6 +92,28 @@ export interface RunDetail extends RunSummary {
   snapshotEpochs: number[];
   /** Epoch of the latest checkpoint, if any (a run resumes from it). */
   checkpointEpoch: number | null;
+  /** What the run occupies on disk, by kind. */
+  size?: RunSize;
+  /** How many latest per-epoch weights the run keeps; null keeps all. */
+  keepCheckpoints?: number | null;
+}
+
+/** Answer of `runs:prune`. */
+export interface PruneReport {
+  run: RunSummary;
+  /** Epochs whose weights were deleted, ascending. */
+  prunedEpochs: number[];
+  freedBytes: number;
+  /** Whether the database file was compacted (VACUUM) afterwards. */
+  compacted: boolean;
+}
+
+/** Answer of `runs:retention`: the default for new runs and the database's size on disk. */
+export interface RetentionInfo {
+  /** How many latest per-epoch weights new runs keep; null keeps all. */
+  keepCheckpoints: number | null;
+  /** The database file, its free pages, its write-ahead log, and what the runs' stored values add up to. */
+  storage: { fileBytes: number; freeBytes: number; walBytes: number; runsBytes: number };
 }
 
 /** Answer of `runs:compare`. */
@@ -111,9 +152,19 @@ export interface Commands {
   };
   /** Imports IDX files or a folder of images under a new name. */
   'datasets:import': { arg: DatasetImportArg; result: DatasetInfo };
+  /** Imports files uploaded from the page (browser mode), then removes them, whether it worked or not. */
+  'datasets:importUpload': { arg: DatasetUploadImportArg; result: DatasetInfo };
+  /** Renames the classes of an imported dataset (one name per label, in label order). */
+  'datasets:setClassNames': { arg: { name: string; classNames: string[] }; result: DatasetInfo };
   /** Queues a new run; it starts when the worker is free. */
   'runs:start': {
-    arg: { hyperparams: Hyperparams; name?: string; backend?: BackendChoice };
+    /** keepCheckpoints: how many latest per-epoch weights the run keeps (null: all); the stored default when omitted. */
+    arg: {
+      hyperparams: Hyperparams;
+      name?: string;
+      backend?: BackendChoice;
+      keepCheckpoints?: number | null;
+    };
     result: RunSummary;
   };
   /** Asks a queued or running run to stop; takes effect within one batch. */
@@ -128,6 +179,8 @@ export interface Commands {
       sort?: RunSortKey;
       descending?: boolean;
       limit?: number;
+      /** Runs to skip first, for reading a long list in pages. */
+      offset?: number;
     };
     result: RunSummary[];
   };
@@ -144,6 +197,14 @@ export interface Commands {
     result: RunSummary;
   };
   'runs:delete': { arg: { runId: string }; result: { deleted: true } };
+  /**
+   * Sets how many latest per-epoch weights a run keeps (null: all) and deletes
+   * the older ones now; snapshots and the resume checkpoint always stay. The
+   * database is compacted when that freed enough.
+   */
+  'runs:prune': { arg: { runId: string; keepCheckpoints: number | null }; result: PruneReport };
+  /** Reads (or, given `keepCheckpoints`, sets) the retention new runs take, with the database's size. */
+  'runs:retention': { arg: { keepCheckpoints?: number | null }; result: RetentionInfo };
   'runs:compare': { arg: { runIds: string[] }; result: RunComparison };
   /**
    * Writes the report folder (PNGs, CSVs, JSON, model) for a run at an epoch.
@@ -151,9 +212,34 @@ export interface Commands {
    * `overwrite` is true, and symbolic links in it are never written through.
    */
   'runs:export': {
-    arg: { runId: string; dir: string; epoch?: number; overwrite?: boolean };
+    arg: {
+      runId: string;
+      dir: string;
+      epoch?: number;
+      overwrite?: boolean;
+      /** Figure size: 1, 2 or 3 times the figure units (one unit per image pixel); 2 by default. */
+      scale?: number;
+      /** Files written of each figure; png and svg by default. */
+      formats?: FigureFormat[];
+      background?: FigureBackground;
+    };
     result: { dir: string; files: string[] };
   };
+  /** Checks a sweep and queues all its runs (refused whole if any value is out of limits). */
+  'sweeps:start': {
+    arg: { spec: SweepSpec; name?: string; backend?: BackendChoice };
+    result: SweepDetail;
+  };
+  'sweeps:list': { arg: Record<string, never>; result: SweepSummary[] };
+  'sweeps:get': { arg: { sweepId: string }; result: SweepDetail };
+  /** Stops handing out runs and stops the ones training; resume continues with what is left. */
+  'sweeps:stop': { arg: { sweepId: string }; result: SweepDetail };
+  /** Works on a sweep's remaining runs (resuming a run that was cut off from its checkpoint). */
+  'sweeps:resume': { arg: { sweepId: string }; result: SweepDetail };
+  /** Skips a waiting run, or stops a training one and marks it skipped. */
+  'sweeps:skip': { arg: { sweepId: string; jobId: number }; result: SweepDetail };
+  /** Moves a waiting run to `position` among the waiting ones (0 = next). */
+  'sweeps:move': { arg: { sweepId: string; jobId: number; position: number }; result: SweepDetail };
 }
 
 /** A message for the user that did not come from a command (e.g. a database moved aside). */
@@ -173,6 +259,8 @@ export interface Events {
   'run:status': { run: RunSummary };
   /** Progress of a dataset import (images decoded so far). */
   'dataset:progress': { name: string; done: number; total: number };
+  /** A sweep's queue changed (a run claimed, ended, skipped or moved; the sweep stopped or completed). */
+  'sweep:status': { sweep: SweepSummary };
 }
 
 export type CommandName = keyof Commands;
@@ -196,6 +284,8 @@ export const commandNames = names<Commands>()([
   'datasets:list',
   'datasets:images',
   'datasets:import',
+  'datasets:importUpload',
+  'datasets:setClassNames',
   'runs:start',
   'runs:stop',
   'runs:resume',
@@ -205,8 +295,17 @@ export const commandNames = names<Commands>()([
   'runs:decode',
   'runs:update',
   'runs:delete',
+  'runs:prune',
+  'runs:retention',
   'runs:compare',
   'runs:export',
+  'sweeps:start',
+  'sweeps:list',
+  'sweeps:get',
+  'sweeps:stop',
+  'sweeps:resume',
+  'sweeps:skip',
+  'sweeps:move',
 ]);
 
 /** Every event name, at run time. */
@@ -216,6 +315,7 @@ export const eventNames = names<Events>()([
   'run:epoch',
   'run:status',
   'dataset:progress',
+  'sweep:status',
 ]);
 
 /** True when `name` is a command of the contract. */

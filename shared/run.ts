@@ -82,4 +82,19 @@ export interface RunSummary {
   lastTest: LossTerms | null;
   /** Why a run failed, diverged or was stopped. */
   statusMessage: string | null;
+  /** Bytes the run occupies in the database ({@link RunSize.total}); set by lists and reads of stored runs. */
+  sizeBytes?: number;
+}
+
+/** Bytes a run occupies in the database, by kind (sums of the stored values' lengths). */
+export interface RunSize {
+  /** The per-epoch figures. */
+  snapshots: number;
+  /** Per-epoch decoder weights, what Explore decodes new points with: what retention prunes. */
+  epochWeights: number;
+  /** The resume checkpoint (all weights and the optimizer's state at the last epoch); never pruned. */
+  checkpoint: number;
+  /** Epoch and batch metrics. */
+  metrics: number;
+  total: number;
 }

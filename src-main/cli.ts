@@ -3,6 +3,7 @@ import { datasetsCommand } from './commands/datasets';
 import { CliFailure, parse, UsageError, type CliIo } from './commands/common';
 import { trainOptionsHelp } from './commands/help';
 import { runsCommand } from './commands/runs';
+import { sweepCommand, sweepHelp } from './commands/sweep';
 import { trainCommand } from './commands/train';
 import { AppError } from './core/app-error';
 import { appVersion } from './platform/package-info';
@@ -18,14 +19,20 @@ Usage: vae-studio <command> [options]
 
 Commands:
   train                 Train a VAE; a progress bar on stderr, --json prints the result on stdout
-${trainOptionsHelp()}  runs list             List runs [--status S] [--dataset D] [--text T] [--limit N]
-  runs show ID          A run's hyperparameters and per-epoch losses
+${trainOptionsHelp()}  runs list             List runs [--status S] [--dataset D] [--text T] [--sweep ID] [--limit N]
+  runs show ID          A run's hyperparameters, per-epoch losses and size on disk
   runs resume ID        Continue a stopped or interrupted run from its last checkpoint
-  runs export ID        Write the report folder: --out DIR [--epoch N] [--overwrite]
+  runs export ID        Write the report folder (report.html, figures, CSV, model): --out DIR
+                        [--epoch N] [--scale 1|2|3] [--format png,svg] [--background light|dark|transparent] [--overwrite]
   runs delete ID        Delete a run and everything it owns
-  datasets list         Datasets available for training
-  datasets import       --idx DIR|FILES… --name NAME
-                        --folder DIR --name NAME [--size 28] [--channels 1|3]
+  runs prune ID         Keep only the last N epochs' weights: --keep-checkpoints N|all
+                        (snapshots and the resume checkpoint always stay)
+  runs retention        The default for new runs and the database's size [--keep-checkpoints N|all]
+${sweepHelp}  datasets list         Datasets available for training
+  datasets import       --idx DIR|FILES… --name NAME [--class-names a,b,…]
+                        --folder DIR --name NAME [--size 28] [--channels 1|3] [--class-names a,b,…]
+                        (IDX: a labels.txt beside the files, one name per line, also names the classes)
+  datasets classes NAME --class-names a,b,…   Rename a dataset's classes (one name per label)
   backends              Training backends, what each runs on (GPU adapter, CPU) or why it is unavailable
   serve                 Browser mode: the app over HTTP on this machine
       --port N            port to listen on (default 6150, else any free port; 0 = any)
@@ -33,6 +40,7 @@ ${trainOptionsHelp()}  runs list             List runs [--status S] [--dataset D
       --allow-remote      accept --host beyond loopback: anyone who reaches it may try the token,
                           which travels in clear text (prefer an SSH tunnel)
       --allow-origin O    also accept pages served from origin O (e.g. a dev server)
+      --resume-sweeps     go on with the sweeps a closed or killed process left unfinished
   help                  Show this help
   version               Print the version
 
@@ -75,6 +83,7 @@ async function serveCommand(args: string[], io: CliIo): Promise<number> {
       db: { type: 'string' },
       'allow-origin': { type: 'string', multiple: true },
       'allow-remote': { type: 'boolean' },
+      'resume-sweeps': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -114,6 +123,7 @@ async function serveCommand(args: string[], io: CliIo): Promise<number> {
       port: portOf(values.port),
       extraOrigins: values['allow-origin'] ?? [],
       ...(token ? { token } : {}),
+      ...(values['resume-sweeps'] ? { resumeSweeps: true } : {}),
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -168,6 +178,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await runsCommand(rest, io, help);
       case 'datasets':
         return await datasetsCommand(rest, io, help);
+      case 'sweep':
+        return await sweepCommand(rest, io, help);
       case 'backends':
         return await backendsCommand(rest, io, help);
       default:

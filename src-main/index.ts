@@ -52,7 +52,14 @@ function fail(error: unknown): void {
 function start(): void {
   try {
     const dataDir = process.env.VAE_STUDIO_DATA_DIR ?? app.getPath('userData');
-    core = createCore({ dataDir, shell: 'electron', version: app.getVersion(), choosePaths });
+    core = createCore({
+      dataDir,
+      shell: 'electron',
+      version: app.getVersion(),
+      choosePaths,
+      // Asked for with --resume-sweeps (as `vae-studio serve` takes it) or VAE_STUDIO_RESUME_SWEEPS=1.
+      resumeSweeps: process.argv.includes('--resume-sweeps') || process.env.VAE_STUDIO_RESUME_SWEEPS === '1',
+    });
   } catch (error) {
     fail(error);
     return;

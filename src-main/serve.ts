@@ -16,6 +16,8 @@ export interface ServeOptions {
   port: number | null;
   extraOrigins?: string[];
   token?: string;
+  /** Work on unfinished sweeps at start (`--resume-sweeps`). */
+  resumeSweeps?: boolean;
 }
 
 /** Starts browser mode over a fresh core; resolves once it listens. */
@@ -24,6 +26,7 @@ export async function serve(options: ServeOptions): Promise<BrowserServer & { no
     dataDir: options.dataDir,
     ...(options.dbPath ? { dbPath: options.dbPath } : {}),
     shell: 'browser',
+    ...(options.resumeSweeps ? { resumeSweeps: true } : {}),
   });
   const start = (port: number) =>
     startBrowserServer({

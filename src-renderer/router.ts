@@ -5,6 +5,8 @@ import CompareView from './views/CompareView.vue';
 import NewRunView from './views/NewRunView.vue';
 import RunsView from './views/RunsView.vue';
 import RunView from './views/RunView.vue';
+import SweepsView from './views/SweepsView.vue';
+import SweepView from './views/SweepView.vue';
 
 /** The app's views; hash history works both from file:// (desktop) and over HTTP (browser mode). */
 export const routes: RouteRecordRaw[] = [
@@ -13,6 +15,8 @@ export const routes: RouteRecordRaw[] = [
   { path: '/runs', name: 'runs', component: RunsView, meta: { title: 'Runs' } },
   /** One run: live training and its figures; `/runs/latest` opens the newest. */
   { path: '/runs/:id', name: 'run', component: RunView, meta: { title: 'Run' } },
+  { path: '/sweeps', name: 'sweeps', component: SweepsView, meta: { title: 'Sweeps' } },
+  { path: '/sweeps/:id', name: 'sweep', component: SweepView, meta: { title: 'Sweep' } },
   { path: '/compare', name: 'compare', component: CompareView, meta: { title: 'Compare' } },
   { path: '/about', name: 'about', component: AboutView, meta: { title: 'About' } },
   { path: '/:pathMatch(.*)*', redirect: '/new' },

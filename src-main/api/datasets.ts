@@ -1,7 +1,11 @@
+import { stat } from 'node:fs/promises';
 import type { EventBus } from '../core/event-bus';
 import type { HandlerTable } from '../core/dispatcher';
 import { AppError } from '../core/app-error';
-import { importFolder, importIdx, listDatasets, loadDataset } from '../datasets';
+import type { DatasetImportArg, DatasetInfo } from '../../shared/contract';
+import { importFolder, importIdx, listDatasets, loadDataset, setClassNames } from '../datasets';
+import { DatasetError } from '../datasets/errors';
+import { discardUpload, uploadDir } from '../datasets/uploads';
 import type { LoadedDataset } from '../datasets/types';
 import type { RunStore } from '../store';
 
@@ -14,9 +18,34 @@ export function datasetHandlers({
   dataDir: string;
   store: RunStore;
   events: EventBus;
-}): Pick<HandlerTable, 'datasets:list' | 'datasets:images' | 'datasets:import'> {
+}): Pick<
+  HandlerTable,
+  'datasets:list' | 'datasets:images' | 'datasets:import' | 'datasets:importUpload' | 'datasets:setClassNames'
+> {
   // Hovering asks for one image at a time: keep the last dataset loaded rather than reading it per call.
   let recent: LoadedDataset | null = null;
+  async function runImport(arg: DatasetImportArg): Promise<DatasetInfo> {
+    const result =
+      arg.kind === 'idx'
+        ? await importIdx({ dataDir, name: arg.name, paths: arg.paths, classNames: arg.classNames })
+        : await importFolder({
+            dataDir,
+            name: arg.name,
+            path: arg.path,
+            size: arg.size,
+            channels: arg.channels,
+            classNames: arg.classNames,
+            onProgress: (done, total) => events.emit('dataset:progress', { name: arg.name, done, total }),
+          });
+    if (result.skipped > 0) {
+      const some = result.skippedFiles.slice(0, 3).join(', ');
+      events.emit('app:notice', {
+        level: 'warning',
+        message: `Imported "${arg.name}" without ${result.skipped} unreadable file(s), e.g. ${some}.`,
+      });
+    }
+    return store.upsertDataset(result.info);
+  }
   return {
     'datasets:list': () => listDatasets(dataDir),
     'datasets:images': async ({ name, split, indices }) => {
@@ -46,26 +75,44 @@ export function datasetHandlers({
         channels: info.channels,
       };
     },
-    'datasets:import': async (arg) => {
-      const result =
-        arg.kind === 'idx'
-          ? await importIdx({ dataDir, name: arg.name, paths: arg.paths })
-          : await importFolder({
-              dataDir,
-              name: arg.name,
-              path: arg.path,
-              size: arg.size,
-              channels: arg.channels,
-              onProgress: (done, total) => events.emit('dataset:progress', { name: arg.name, done, total }),
-            });
-      if (result.skipped > 0) {
-        const some = result.skippedFiles.slice(0, 3).join(', ');
-        events.emit('app:notice', {
-          level: 'warning',
-          message: `Imported "${arg.name}" without ${result.skipped} unreadable file(s), e.g. ${some}.`,
-        });
+    'datasets:import': runImport,
+    'datasets:importUpload': async (arg) => {
+      const dir = uploadDir(dataDir, arg.uploadId);
+      try {
+        if (!(await stat(dir).catch(() => null))?.isDirectory()) {
+          throw new DatasetError(
+            'not_found',
+            'Nothing was uploaded for this import; choose the files again.',
+          );
+        }
+        // The same import, and so the same checks, as for a folder on the server's disk.
+        return await runImport(
+          arg.kind === 'idx'
+            ? {
+                kind: 'idx',
+                name: arg.name,
+                paths: [dir],
+                ...(arg.classNames ? { classNames: arg.classNames } : {}),
+              }
+            : {
+                kind: 'folder',
+                name: arg.name,
+                path: dir,
+                size: arg.size,
+                channels: arg.channels,
+                ...(arg.classNames ? { classNames: arg.classNames } : {}),
+              },
+        );
+      } finally {
+        await discardUpload(dataDir, arg.uploadId).catch(() => undefined);
       }
-      return store.upsertDataset(result.info);
+    },
+    'datasets:setClassNames': async ({ name, classNames }) => {
+      const info = await setClassNames({ dataDir, name, classNames });
+      // The cached set would otherwise keep serving the old names.
+      if (recent?.info.name === name) recent = null;
+      // Reports read the names from the store's row: keep it in step with meta.json.
+      return store.upsertDataset(info);
     },
   };
 }

@@ -14,6 +14,8 @@ type RunCommands =
   | 'runs:decode'
   | 'runs:update'
   | 'runs:delete'
+  | 'runs:prune'
+  | 'runs:retention'
   | 'runs:compare'
   | 'runs:export';
 
@@ -40,14 +42,26 @@ export function runHandlers({
       runs.delete(runId);
       return { deleted: true as const };
     },
+    'runs:prune': ({ runId, keepCheckpoints }) => {
+      const result = store.pruneRun({ runId, keepCheckpoints });
+      return { ...result, run: store.getRunSummary(runId) };
+    },
+    'runs:retention': ({ keepCheckpoints }) => {
+      if (keepCheckpoints !== undefined) store.setDefaultKeepCheckpoints(keepCheckpoints);
+      return { keepCheckpoints: store.getDefaultKeepCheckpoints(), storage: store.storageUsage() };
+    },
     'runs:compare': ({ runIds }) => store.compareRuns(runIds),
-    'runs:export': async ({ runId, dir, epoch, overwrite }) => {
+    'runs:export': async ({ runId, dir, epoch, overwrite, scale, formats, background }) => {
       const report = await exportReport({
         store,
         runId,
         dir,
         overwrite,
         ...(epoch !== undefined ? { epoch } : {}),
+        ...(scale !== undefined ? { scale } : {}),
+        ...(formats !== undefined ? { formats } : {}),
+        ...(background !== undefined ? { background } : {}),
+        decode: (points, at) => decoder.decode({ runId, epoch: at, points }),
       });
       return { dir: report.dir, files: report.files };
     },

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { parseClassNames } from '../../shared/class-names';
 import type { DatasetInfo } from '../../shared/contract';
 import { dataOptions, numberFlag, parse, readsOnly, unwrap, UsageError, withApi, type CliIo } from './common';
 
@@ -14,7 +15,7 @@ function table(datasets: DatasetInfo[]): string {
   );
 }
 
-/** `vae-studio datasets list|import`. */
+/** `vae-studio datasets list|import|classes`. */
 export async function datasetsCommand(args: string[], io: CliIo, help: string): Promise<number> {
   const [sub, ...rest] = args;
   const { values, positionals } = parse({
@@ -28,6 +29,7 @@ export async function datasetsCommand(args: string[], io: CliIo, help: string): 
       name: { type: 'string' },
       size: { type: 'string' },
       channels: { type: 'string' },
+      'class-names': { type: 'string' },
     },
   });
   if (values.help || sub === undefined) {
@@ -40,7 +42,22 @@ export async function datasetsCommand(args: string[], io: CliIo, help: string): 
       io.stdout(values.json ? `${JSON.stringify(datasets)}\n` : table(datasets));
       return 0;
     }
-    if (sub !== 'import') throw new UsageError(`Unknown datasets command "${sub}"; use list or import.`);
+    const classNames =
+      values['class-names'] === undefined ? undefined : parseClassNames(values['class-names']);
+    if (sub === 'classes') {
+      const [name, ...extra] = positionals;
+      if (name === undefined || extra.length > 0 || classNames === undefined) {
+        throw new UsageError(
+          'datasets classes needs NAME --class-names a,b,… (one name per label, in order).',
+        );
+      }
+      const info = unwrap(await api.call['datasets:setClassNames']({ name, classNames }));
+      io.stdout(values.json ? `${JSON.stringify(info)}\n` : `${info.name}: ${info.labels.join(', ')}\n`);
+      return 0;
+    }
+    if (sub !== 'import') {
+      throw new UsageError(`Unknown datasets command "${sub}"; use list, import or classes.`);
+    }
     if (!values.name) throw new UsageError('datasets import needs --name NAME.');
     // `--idx DIR` or `--idx a.gz b.gz …` (the extra files arrive as positionals).
     const idx = [...(values.idx ?? []), ...positionals];
@@ -59,8 +76,20 @@ export async function datasetsCommand(args: string[], io: CliIo, help: string): 
     const info = unwrap(
       await api.call['datasets:import'](
         idx.length > 0
-          ? { kind: 'idx', name: values.name, paths: idx.map((p) => path.resolve(p)) }
-          : { kind: 'folder', name: values.name, path: path.resolve(values.folder ?? ''), size, channels },
+          ? {
+              kind: 'idx',
+              name: values.name,
+              paths: idx.map((p) => path.resolve(p)),
+              ...(classNames ? { classNames } : {}),
+            }
+          : {
+              kind: 'folder',
+              name: values.name,
+              path: path.resolve(values.folder ?? ''),
+              size,
+              channels,
+              ...(classNames ? { classNames } : {}),
+            },
       ),
     );
     off();

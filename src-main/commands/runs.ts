@@ -1,5 +1,13 @@
 import * as path from 'node:path';
+import { formatSize } from '../../shared/bytes';
 import { runStatuses, type RunStatus, type RunSummary } from '../../shared/run';
+import {
+  figureBackgrounds,
+  figureFormats,
+  figureScales,
+  type FigureBackground,
+  type FigureFormat,
+} from '../../shared/figures/svg';
 import { dataOptions, numberFlag, parse, readsOnly, unwrap, UsageError, withApi, type CliIo } from './common';
 import { resumeCommand } from './train';
 
@@ -11,10 +19,11 @@ function table(runs: RunSummary[]): string {
     `${r.hyperparams.arch} z${r.hyperparams.latentDim}`,
     `${r.epochsDone}/${r.hyperparams.epochs}`,
     r.lastTest ? r.lastTest.loss.toFixed(2) : '-',
+    r.sizeBytes === undefined ? '-' : formatSize(r.sizeBytes),
     r.createdAt.slice(0, 19).replace('T', ' '),
     r.name,
   ]);
-  const header = ['ID', 'STATUS', 'DATASET', 'MODEL', 'EPOCHS', 'TEST LOSS', 'CREATED', 'NAME'];
+  const header = ['ID', 'STATUS', 'DATASET', 'MODEL', 'EPOCHS', 'TEST LOSS', 'SIZE', 'CREATED', 'NAME'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
     cells
@@ -24,7 +33,17 @@ function table(runs: RunSummary[]): string {
   return [line(header), ...rows.map(line)].join('\n') + '\n';
 }
 
-/** `vae-studio runs list|show|delete|export|resume`. */
+/** `--keep-checkpoints N|all`: a whole number of at least 1, or null for all. */
+function keepFlag(value: string): number | null {
+  if (value.trim().toLowerCase() === 'all') return null;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new UsageError(`--keep-checkpoints must be a whole number of at least 1 or "all", not "${value}".`);
+  }
+  return n;
+}
+
+/** `vae-studio runs list|show|delete|prune|retention|export|resume`. */
 export async function runsCommand(args: string[], io: CliIo, help: string): Promise<number> {
   const [sub, ...rest] = args;
   const { values, positionals } = parse({
@@ -37,9 +56,14 @@ export async function runsCommand(args: string[], io: CliIo, help: string): Prom
       dataset: { type: 'string' },
       text: { type: 'string' },
       limit: { type: 'string' },
+      sweep: { type: 'string' },
       out: { type: 'string' },
       epoch: { type: 'string' },
       overwrite: { type: 'boolean' },
+      'keep-checkpoints': { type: 'string' },
+      scale: { type: 'string' },
+      format: { type: 'string' },
+      background: { type: 'string' },
     },
   });
   if (values.help || sub === undefined) {
@@ -61,14 +85,19 @@ export async function runsCommand(args: string[], io: CliIo, help: string): Prom
           }
         }
         const limit = numberFlag('limit', values.limit, 'int');
-        const runs = unwrap(
+        // --sweep: the sweep's runs, filtered here so the list's own query stays as it is.
+        const inSweep = values.sweep
+          ? new Set(unwrap(await api.call['sweeps:get']({ sweepId: values.sweep })).jobs.map((j) => j.runId))
+          : null;
+        let runs = unwrap(
           await api.call['runs:list']({
             ...(values.status ? { status: values.status as RunStatus[] } : {}),
             ...(values.dataset ? { dataset: values.dataset } : {}),
             ...(values.text ? { text: values.text } : {}),
-            ...(limit !== undefined ? { limit } : {}),
+            ...(limit !== undefined && !inSweep ? { limit } : {}),
           }),
         );
+        if (inSweep) runs = runs.filter((r) => inSweep.has(r.id)).slice(0, limit);
         io.stdout(values.json ? `${JSON.stringify(runs)}\n` : runs.length ? table(runs) : 'No runs yet.\n');
         return 0;
       }
@@ -81,6 +110,19 @@ export async function runsCommand(args: string[], io: CliIo, help: string): Prom
           io.stdout(`\nhyperparameters: ${JSON.stringify(run.hyperparams)}\n`);
           io.stdout(`backend: ${run.backend ?? '-'} (${run.device ?? '-'})\n`);
           if (run.statusMessage) io.stdout(`message: ${run.statusMessage}\n`);
+          if (run.size) {
+            const { size } = run;
+            io.stdout(
+              `size: ${formatSize(size.total)} (snapshots ${formatSize(size.snapshots)}, ` +
+                `per-epoch weights ${formatSize(size.epochWeights)}, checkpoint ${formatSize(size.checkpoint)}, ` +
+                `metrics ${formatSize(size.metrics)}); keeps ` +
+                (run.keepCheckpoints == null
+                  ? "every epoch's weights\n"
+                  : run.keepCheckpoints === 1
+                    ? "the last epoch's weights\n"
+                    : `the last ${run.keepCheckpoints} epochs' weights\n`),
+            );
+          }
           for (const e of run.epochs) {
             io.stdout(
               `epoch ${e.epoch}: train ${e.train.loss.toFixed(2)}  test ${e.test.loss.toFixed(2)} ` +
@@ -95,16 +137,54 @@ export async function runsCommand(args: string[], io: CliIo, help: string): Prom
         io.stderr(`Deleted run ${runId()}.\n`);
         return 0;
       }
+      case 'prune': {
+        const flag = values['keep-checkpoints'];
+        if (flag === undefined) {
+          throw new UsageError(
+            "runs prune needs --keep-checkpoints N (keep the last N epochs' weights) or --keep-checkpoints all.",
+          );
+        }
+        const report = unwrap(
+          await api.call['runs:prune']({ runId: runId(), keepCheckpoints: keepFlag(flag) }),
+        );
+        if (values.json) io.stdout(`${JSON.stringify(report)}\n`);
+        else
+          io.stdout(
+            `Pruned the weights of ${report.prunedEpochs.length} epochs: freed ${formatSize(report.freedBytes)}` +
+              `${report.compacted ? ' (database compacted)' : ''}; the run now takes ${formatSize(report.run.sizeBytes ?? 0)}.\n`,
+          );
+        return 0;
+      }
+      case 'retention': {
+        const flag = values['keep-checkpoints'];
+        const info = unwrap(
+          await api.call['runs:retention'](flag === undefined ? {} : { keepCheckpoints: keepFlag(flag) }),
+        );
+        if (values.json) io.stdout(`${JSON.stringify(info)}\n`);
+        else {
+          const keep =
+            info.keepCheckpoints === null ? 'every epoch' : `the last ${info.keepCheckpoints} epochs`;
+          const { storage } = info;
+          io.stdout(
+            `New runs keep the weights of ${keep} (snapshots and the resume checkpoint always).\n` +
+              `Database: ${formatSize(storage.fileBytes + storage.walBytes)} on disk ` +
+              `(runs ${formatSize(storage.runsBytes)}, free ${formatSize(storage.freeBytes)}, log ${formatSize(storage.walBytes)}).\n`,
+          );
+        }
+        return 0;
+      }
       case 'export': {
         if (!values.out)
           throw new UsageError('runs export needs --out DIR, the folder to write the report into.');
         const epoch = numberFlag('epoch', values.epoch, 'int');
+        const figures = figureFlags(values);
         const report = unwrap(
           await api.call['runs:export']({
             runId: runId(),
             dir: path.resolve(values.out),
             ...(epoch !== undefined ? { epoch } : {}),
             ...(values.overwrite ? { overwrite: true } : {}),
+            ...figures,
           }),
         );
         if (values.json) io.stdout(`${JSON.stringify(report)}\n`);
@@ -112,7 +192,41 @@ export async function runsCommand(args: string[], io: CliIo, help: string): Prom
         return 0;
       }
       default:
-        throw new UsageError(`Unknown runs command "${sub}"; use list, show, delete, export or resume.`);
+        throw new UsageError(
+          `Unknown runs command "${sub}"; use list, show, delete, prune, retention, export or resume.`,
+        );
     }
   });
+}
+
+/** `--scale`, `--format`, `--background` of `runs export`, checked here so the message names the flag. */
+export function figureFlags(values: { scale?: string; format?: string; background?: string }): {
+  scale?: number;
+  formats?: FigureFormat[];
+  background?: FigureBackground;
+} {
+  const out: { scale?: number; formats?: FigureFormat[]; background?: FigureBackground } = {};
+  if (values.scale !== undefined) {
+    const scale = Number(values.scale);
+    if (!(figureScales as readonly number[]).includes(scale))
+      throw new UsageError(`--scale must be one of ${figureScales.join(', ')}, not "${values.scale}".`);
+    out.scale = scale;
+  }
+  if (values.format !== undefined) {
+    const formats = values.format.split(',').map((f) => f.trim().toLowerCase());
+    const wrong = formats.find((f) => !(figureFormats as readonly string[]).includes(f));
+    if (wrong !== undefined)
+      throw new UsageError(
+        `--format takes ${figureFormats.join(', ')} or both separated by a comma (png,svg), not "${wrong}".`,
+      );
+    out.formats = [...new Set(formats as FigureFormat[])];
+  }
+  if (values.background !== undefined) {
+    if (!(figureBackgrounds as readonly string[]).includes(values.background))
+      throw new UsageError(
+        `--background must be one of ${figureBackgrounds.join(', ')}, not "${values.background}".`,
+      );
+    out.background = values.background as FigureBackground;
+  }
+  return out;
 }

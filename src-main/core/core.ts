@@ -5,6 +5,7 @@ import type { ApiError } from '../../shared/result';
 import { appHandlers, type PathChooser } from '../api/app';
 import { datasetHandlers } from '../api/datasets';
 import { runHandlers } from '../api/runs';
+import { sweepHandlers } from '../api/sweeps';
 import { appVersion } from '../platform/package-info';
 import { openStore, StoreError, type RunStore } from '../store';
 import { TrainingHost } from '../training/host';
@@ -13,6 +14,8 @@ import { type DecodeHost, DecodeService } from './decode-service';
 import { createDispatcher, type Dispatch, type HandlerTable } from './dispatcher';
 import { EventBus } from './event-bus';
 import { RunService, type TrainingHostLike } from './run-service';
+import { SweepStore } from '../store/sweep-store';
+import { SweepService } from './sweep-service';
 
 /** File name of the database inside the data folder. */
 export const databaseFileName = 'vae-studio.db';
@@ -34,6 +37,8 @@ export interface CoreOptions {
    * never moved aside, upgraded or marked, and a missing one reads as empty.
    */
   readonly?: boolean;
+  /** Work on the sweeps left unfinished (a closed or killed app) as soon as the core is up. */
+  resumeSweeps?: boolean;
 }
 
 /** The app's services behind one dispatch function and one event bus, shared by every shell. */
@@ -43,6 +48,7 @@ export interface Core {
   dataDir: string;
   store: RunStore;
   runs: RunService;
+  sweeps: SweepService;
   /** What happened at start-up that the user must hear about. */
   notices: Notice[];
   /**
@@ -99,6 +105,9 @@ function unavailableCore(options: CoreOptions, version: string, problem: ApiErro
     get runs(): RunService {
       return refuse();
     },
+    get sweeps(): SweepService {
+      return refuse();
+    },
     notices,
     unavailable: problem,
     close: () => Promise.resolve(),
@@ -131,14 +140,20 @@ export function createCore(options: CoreOptions): Core {
   const host = options.host ?? new TrainingHost();
   const runs = new RunService({ store, host, events, dataDir, logError });
   const decoder = new DecodeService({ store, host, events, dataDir });
+  const sweepStore = new SweepStore({ db: store.connection });
+  const sweeps = new SweepService({ sweeps: sweepStore, runs, store, events, dataDir, logError });
   const dispatch = createDispatcher({
     handlers: {
       ...appHandlers({ version, dataDir, shell, notices, choosePaths: options.choosePaths }),
       ...datasetHandlers({ dataDir, store, events }),
       ...runHandlers({ runs, decoder, store }),
+      ...sweepHandlers({ sweeps }),
     },
     logError,
   });
+  if (options.resumeSweeps) {
+    for (const id of sweeps.unfinished()) sweeps.resume(id);
+  }
   let closed: Promise<void> | null = null;
   return {
     dispatch,
@@ -146,11 +161,15 @@ export function createCore(options: CoreOptions): Core {
     dataDir,
     store,
     runs,
+    sweeps,
     notices,
     unavailable: null,
     close: () =>
       (closed ??= (async () => {
+        // Sweeps first: their loops must see the runs interrupted by closing as such, not as ended.
+        sweeps.close();
         await runs.close();
+        sweepStore.close();
         store.close();
       })()),
   };

@@ -7,6 +7,7 @@ import type { RunStore } from '../store';
 import { decoderWeightNames, modelSpecFor, planModel, ModelSpecError } from '../training/model-spec';
 import type { RunEnd, RunEpoch, RunStarted, TrainingHost, TrainingJob } from '../training/host';
 import type { BatchLoss } from '../training/protocol';
+import { resumesExactly } from '../training/checkpoint';
 import { AppError, hasErrorCode } from './app-error';
 import type { EventBus } from './event-bus';
 
@@ -74,6 +75,7 @@ export class RunService {
       hyperparams: { ...arg.hyperparams, dataset: dataset.name },
       datasetHash: dataset.hash,
       ...(arg.name ? { name: arg.name } : {}),
+      ...(arg.keepCheckpoints !== undefined ? { keepCheckpoints: arg.keepCheckpoints } : {}),
     });
     this.enqueue({ runId: run.id, backend: arg.backend ?? 'auto' });
     return this.store.getRunSummary(run.id);
@@ -215,7 +217,11 @@ export class RunService {
         status: 'running',
         backend: started.backend,
         device: started.device,
-        message: null,
+        message:
+          job.checkpoint && !resumesExactly(job.checkpoint)
+            ? `Resumed from a checkpoint of an older version (format ${job.checkpoint.format}), which lacks part of the optimizer's state: ` +
+              'the curve continues approximately, not bit for bit as an uninterrupted run would.'
+            : null,
       });
     } catch (error) {
       this.logError('[runs] could not record the start of the run', error);

@@ -1,5 +1,5 @@
 /** What kind of failure a {@link DatasetError} is; a subset of the API's error codes. */
-export type DatasetErrorCode = 'invalid_input' | 'not_found' | 'conflict' | 'io_error';
+export type DatasetErrorCode = 'invalid_input' | 'not_found' | 'conflict' | 'io_error' | 'payload_too_large';
 
 /**
  * An expected failure of the datasets module: a stable `code` and one sentence

@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { DatasetError, toDatasetError } from './errors';
 import { formatBytes, MAX_DATASET_BYTES, MAX_IMAGE_SIDE, MAX_INPUT_PIXELS } from './limits';
 import { shuffledIndices } from './random';
+import { classNamesProblem } from '../../shared/class-names';
 import { assertNameFree, saveDataset } from './store';
 import type { DatasetImportResult } from './store';
 
@@ -20,6 +21,8 @@ export interface ImportFolderArgs {
   channels: 1 | 3;
   /** Fixes which images go to the test split; 0 by default. */
   seed?: number;
+  /** Names of the classes in subfolder order (sorted); the subfolder names by default. */
+  classNames?: string[];
   /** Called after each image (decoded or skipped). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -157,7 +160,20 @@ export async function importFolder(args: ImportFolderArgs): Promise<DatasetImpor
     );
   }
   await assertNameFree(args.dataDir, args.name);
-  const { labels, files, others } = await listEntries(args.path);
+  const listed = await listEntries(args.path);
+  const { files, others } = listed;
+  let { labels } = listed;
+  if (args.classNames !== undefined) {
+    // Checked before any image is decoded: a wrong list fails at once.
+    const problem = classNamesProblem(args.classNames, labels.length);
+    if (problem) {
+      throw new DatasetError(
+        'invalid_input',
+        `${problem} The subfolders, in order, are: ${labels.slice(0, 12).join(', ')}${labels.length > 12 ? ', …' : ''}.`,
+      );
+    }
+    labels = args.classNames;
+  }
   const total = files.length;
   const pixels = size * size * channels;
   if (total * pixels > MAX_DATASET_BYTES) {

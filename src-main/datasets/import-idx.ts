@@ -1,7 +1,9 @@
-import { readdir, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
-import { DatasetError, toDatasetError } from './errors';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { classNamesProblem, parseClassNames } from '../../shared/class-names';
+import { DatasetError, fsErrorCode, toDatasetError } from './errors';
 import { readIdxSplit } from './idx';
+import { knownClassNames } from './known-sets';
 import { assertNameFree, saveDataset } from './store';
 import type { DatasetImportResult } from './store';
 
@@ -11,6 +13,54 @@ export interface ImportIdxArgs {
   name: string;
   /** One folder holding the four files, or the four files themselves (any order). */
   paths: string[];
+  /** Names of labels 0, 1, …; else a labels.txt beside the files, a known set's names, or the numbers. */
+  classNames?: string[];
+}
+
+/** A file of class names, one per line, read from beside the IDX files when present. */
+export const LABELS_FILE = 'labels.txt';
+// A class-name file is a few hundred bytes; a bigger one is not what it claims to be.
+const MAX_LABELS_FILE_BYTES = 64 * 1024;
+
+async function readLabelsFile(path: string): Promise<string[] | null> {
+  try {
+    const s = await stat(path);
+    if (!s.isFile()) return null;
+    if (s.size > MAX_LABELS_FILE_BYTES) {
+      throw new DatasetError(
+        'invalid_input',
+        `${path} is ${s.size} bytes, too large for a list of class names (at most ${MAX_LABELS_FILE_BYTES}); keep one name per line.`,
+      );
+    }
+    return parseClassNames(await readFile(path, 'utf8'));
+  } catch (error) {
+    if (fsErrorCode(error) === 'ENOENT') return null;
+    throw toDatasetError(error, `read ${path}`);
+  }
+}
+
+/** The class names of an IDX import: given, from labels.txt, known by hash, or the label numbers. */
+async function classNamesFor(args: {
+  given: string[] | undefined;
+  files: Record<Role, string>;
+  count: number;
+}): Promise<string[]> {
+  const { given, files, count } = args;
+  if (given !== undefined) {
+    const problem = classNamesProblem(given, count);
+    if (problem) throw new DatasetError('invalid_input', problem);
+    return given;
+  }
+  const labelsPath = join(dirname(files.trainLabels), LABELS_FILE);
+  const fromFile = await readLabelsFile(labelsPath);
+  if (fromFile !== null) {
+    const problem = classNamesProblem(fromFile, count);
+    if (problem) throw new DatasetError('invalid_input', `${labelsPath}: ${problem}`);
+    return fromFile;
+  }
+  const known = await knownClassNames(files);
+  if (known !== null && known.length === count) return [...known];
+  return Array.from({ length: count }, (_, i) => String(i));
 }
 
 type Role = 'trainImages' | 'trainLabels' | 'testImages' | 'testLabels';
@@ -108,7 +158,8 @@ export async function resolveIdxPaths(paths: string[]): Promise<Record<Role, str
 
 /**
  * Imports a dataset stored as IDX files (plain or gzip'd), keeping its own
- * train/test split. Labels are named by their number ("0", "1", …).
+ * train/test split. Classes are named by `classNames`, else by a labels.txt beside
+ * the label files, else by a known set's names (Fashion-MNIST), else by number.
  *
  * @throws {DatasetError} `invalid_input` for missing, invalid or mismatched files,
  *   `conflict` for a name in use, `io_error` when writing fails.
@@ -130,7 +181,7 @@ export async function importIdx(args: ImportIdxArgs): Promise<DatasetImportResul
   for (const labels of [train.split.labels, test.split.labels]) {
     for (const label of labels) if (label > maxLabel) maxLabel = label;
   }
-  const labels = Array.from({ length: maxLabel + 1 }, (_, i) => String(i));
+  const labels = await classNamesFor({ given: args.classNames, files, count: maxLabel + 1 });
   const info = await saveDataset({
     dataDir: args.dataDir,
     name: args.name,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { classNamesProblem } from '../../shared/class-names';
 import type { DatasetInfo } from '../../shared/contract';
 import { datasetNamePattern, datasetNameRule, isDatasetName } from '../../shared/names';
 import { DatasetError, fsErrorCode, toDatasetError } from './errors';
@@ -325,6 +326,46 @@ async function loadImported(ref: DatasetRef): Promise<LoadedDataset> {
 export async function loadDataset(ref: DatasetRef): Promise<LoadedDataset> {
   if (ref.name === MNIST_NAME) return loadMnist();
   return loadImported(ref);
+}
+
+/**
+ * Renames the classes of an imported dataset. meta.json is replaced whole (a new
+ * file renamed over the old one), so a crash leaves either the old names or the new.
+ *
+ * @throws {DatasetError} `conflict` for the bundled MNIST, `not_found` for an unknown name,
+ *   `invalid_input` for a list of the wrong length or with blank, long or repeated names.
+ */
+export async function setClassNames(args: {
+  dataDir: string;
+  name: string;
+  classNames: string[];
+}): Promise<DatasetInfo> {
+  if (args.name === MNIST_NAME) {
+    throw new DatasetError(
+      'conflict',
+      'The bundled MNIST set keeps its digit names; import a copy to rename its classes.',
+    );
+  }
+  if (!isDatasetName(args.name)) {
+    throw new DatasetError(
+      'not_found',
+      `There is no dataset named "${args.name}"; import it first or pick another one.`,
+    );
+  }
+  const folder = join(datasetsDir(args.dataDir), args.name);
+  const info = await readMeta(folder, args.name);
+  const problem = classNamesProblem(args.classNames, info.labels.length);
+  if (problem) throw new DatasetError('invalid_input', `${problem} Nothing was changed.`);
+  const next: DatasetInfo = { ...info, labels: [...args.classNames] };
+  const temp = join(folder, `${META_FILE}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await writeFile(temp, `${JSON.stringify({ format: FORMAT, version: VERSION, info: next }, null, 2)}\n`);
+    await rename(temp, join(folder, META_FILE));
+  } catch (error) {
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw toDatasetError(error, `save the class names of "${args.name}"`);
+  }
+  return next;
 }
 
 /**

@@ -3,7 +3,31 @@ import type { Snapshot } from '../../shared/run';
 import { StoreError, type NamedArray, type RunStore } from '../store';
 import { modelSpecFor, planModel, type ModelPlan } from '../training/model-spec';
 import { batchesCsv, latentCsv, metricsCsv } from './csv';
-import { encodePng, scaleNearest, tileImages } from './images';
+import { deflateSync } from 'node:zlib';
+import sharp from 'sharp';
+import {
+  defaultFigureScale,
+  figureBackgrounds,
+  figureFormats,
+  figureScales,
+  type FigureBackground,
+  type FigureFormat,
+  type FigureOptions,
+  type FigureSvg,
+} from '../../shared/figures/svg';
+import {
+  gallerySvg,
+  interpolationSvg,
+  klSvg,
+  lossSvg,
+  manifoldSvg,
+  priorSvg,
+  scatterSvg,
+  traversalSvg,
+} from '../../shared/figures/figures';
+import { linspace } from '../../shared/manifold';
+import type { EpochMetrics } from '../../shared/run';
+import { reportHtml, type HtmlFigure } from './report-html';
 import { writeReportFolder } from './report-folder';
 import { decoderModelFiles, encoderModelFiles, weightsFileName, type ModelFiles } from './tfjs-model';
 
@@ -20,8 +44,17 @@ export interface ExportReportArgs {
   overwrite?: boolean;
   /** The epoch of the figures and the model; the latest snapshot when omitted. */
   epoch?: number;
-  /** Nearest-neighbour upscaling of the PNG figures; 2 by default. */
+  /** Size of the figures: 1, 2 or 3 times their figure units (one unit per image pixel); 2 by default. */
   scale?: number;
+  /** Which files of each figure to write; both by default. */
+  formats?: FigureFormat[];
+  /** The figures' background; light by default. */
+  background?: FigureBackground;
+  /**
+   * Decodes latent points with the run's decoder at the exported epoch (the
+   * runs:decode path); without it the interpolation and traversal are skipped.
+   */
+  decode?: (points: number[][], epoch: number) => Promise<{ images: Uint8Array; count: number }>;
 }
 
 /** What {@link exportReport} wrote. */
@@ -36,54 +69,107 @@ export interface ExportReportResult {
   skipped: string[];
 }
 
-/** Images per row of the prior-samples figure. */
-const priorColumns = 10;
-/** Pixels between tiles of the gallery and prior figures, before scaling. */
-const tileGap = 2;
-
-function gallery(s: Snapshot) {
-  const { height, width, channels } = s.imageShape;
-  const g = s.galleryIndices.length;
-  // Rows as in the reference figure: originals, generator(z_mu), output through a sampled z.
-  const images = new Uint8Array(3 * g * height * width * channels);
-  images.set(s.gallery.original, 0);
-  images.set(s.gallery.mean, s.gallery.original.length);
-  images.set(s.gallery.sampled, 2 * s.gallery.original.length);
-  return tileImages({
-    images,
-    count: 3 * g,
-    tileHeight: height,
-    tileWidth: width,
-    channels: channels as 1 | 3,
-    columns: g,
-    gap: tileGap,
-  });
+/**
+ * The figures of a snapshot, drawn by the same shared functions as the
+ * screen's download buttons; each is written as `<name>.svg` and/or
+ * `<name>.png` (the SVG rasterised by sharp at the chosen scale).
+ */
+export function reportFigures(args: {
+  snapshot: Snapshot;
+  epochs: EpochMetrics[];
+  labelNames?: string[];
+  options: FigureOptions;
+}): ReportFigure[] {
+  const { snapshot: s, options } = args;
+  const shape = s.imageShape;
+  return [
+    {
+      name: 'gallery',
+      title: 'Gallery',
+      caption: 'Test images (top), generator(z_mu) (middle) and the output through a sampled z (bottom).',
+      figure: gallerySvg({ ...s.gallery, indices: s.galleryIndices, imageShape: shape }, options),
+    },
+    {
+      name: 'manifold',
+      title: 'Manifold',
+      caption: `${s.manifold.n}×${s.manifold.n} images decoded over [−${s.manifold.range}, ${s.manifold.range}]² on z [${s.manifold.dims[0]}] and z [${s.manifold.dims[1]}], the other dimensions at 0.`,
+      figure: manifoldSvg({ ...s.manifold, imageShape: shape }, options),
+    },
+    {
+      name: 'latent',
+      title: 'Latent space',
+      caption: `z_mu of ${s.latent.count} test images, coloured by class.`,
+      figure: scatterSvg(
+        {
+          points: s.latent.zMu,
+          latentDim: s.latent.latentDim,
+          count: s.latent.count,
+          labels: s.latent.labels,
+          ...(args.labelNames ? { labelNames: args.labelNames } : {}),
+        },
+        options,
+      ),
+    },
+    {
+      name: 'loss',
+      title: 'Loss',
+      caption: 'Training and test loss (reconstruction + β·KL) per epoch.',
+      figure: lossSvg({ epochs: args.epochs }, options),
+    },
+    {
+      name: 'kl',
+      title: 'KL per dimension',
+      caption:
+        'Mean KL(q(z|x) ‖ N(0, 1)) of each latent dimension over the test set: dimensions near 0 are unused.',
+      figure: klSvg({ klPerDim: s.klPerDim }, options),
+    },
+    {
+      name: 'prior',
+      title: 'Prior samples',
+      caption: 'Images decoded from z ~ N(0, I).',
+      figure: priorSvg({ ...s.prior, imageShape: shape }, options),
+    },
+  ];
 }
 
-function manifold(s: Snapshot) {
-  const { height, width, channels } = s.imageShape;
-  // No gap: the manifold reads as one continuous picture of the latent space.
-  return tileImages({
-    images: s.manifold.images,
-    count: s.manifold.n * s.manifold.n,
-    tileHeight: height,
-    tileWidth: width,
-    channels: channels as 1 | 3,
-    columns: s.manifold.n,
-  });
+/** One figure of a report. */
+export interface ReportFigure {
+  /** File name without extension. */
+  name: string;
+  title: string;
+  caption: string;
+  figure: FigureSvg;
 }
 
-function prior(s: Snapshot) {
-  const { height, width, channels } = s.imageShape;
-  return tileImages({
-    images: s.prior.images,
-    count: s.prior.count,
-    tileHeight: height,
-    tileWidth: width,
-    channels: channels as 1 | 3,
-    columns: Math.min(priorColumns, Math.max(1, s.prior.count)),
-    gap: tileGap,
-  });
+/** PNG of a figure's SVG, rasterised at the size the SVG declares (its figure units × scale). */
+export async function rasterizeSvg(svg: string): Promise<Buffer> {
+  return sharp(Buffer.from(svg)).png().toBuffer();
+}
+
+/** Checks scale and formats before anything is read or written; `invalid_input` naming the allowed values. */
+export function checkFigureArgs(
+  scale: unknown,
+  formats: unknown,
+): { scale: number; formats: FigureFormat[] } {
+  const s = scale ?? defaultFigureScale;
+  if (typeof s !== 'number' || !(figureScales as readonly number[]).includes(s)) {
+    throw new StoreError(
+      'invalid_input',
+      `Scale must be one of ${figureScales.join(', ')}, not ${JSON.stringify(s)}.`,
+    );
+  }
+  const f = formats ?? [...figureFormats];
+  if (!Array.isArray(f) || f.length === 0) {
+    throw new StoreError('invalid_input', `Formats must list one or more of ${figureFormats.join(', ')}.`);
+  }
+  for (const x of f as unknown[]) {
+    if (typeof x !== 'string' || !(figureFormats as readonly string[]).includes(x))
+      throw new StoreError(
+        'invalid_input',
+        `The app writes figures as ${figureFormats.join(' or ')}, not "${String(x)}".`,
+      );
+  }
+  return { scale: s, formats: [...new Set(f as FigureFormat[])] };
 }
 
 /**
@@ -108,37 +194,84 @@ export async function exportReport(args: ExportReportArgs): Promise<ExportReport
     );
   }
   const dir = resolve(args.dir);
-  const scale = args.scale ?? 2;
+  const { scale, formats } = checkFigureArgs(args.scale, args.formats);
+  const background = args.background ?? 'light';
+  if (!(figureBackgrounds as readonly string[]).includes(background)) {
+    throw new StoreError(
+      'invalid_input',
+      `Background must be one of ${figureBackgrounds.join(', ')}, not "${String(background)}".`,
+    );
+  }
   const run = store.getRun(runId);
+  if (args.epoch !== undefined && !run.snapshotEpochs.includes(args.epoch)) {
+    throw new StoreError(
+      'not_found',
+      run.snapshotEpochs.length
+        ? `Run "${runId}" has no figures of epoch ${args.epoch}; epochs with figures: ${epochList(run.snapshotEpochs)}.`
+        : `Run "${runId}" has no figures yet: it has not finished an epoch.`,
+    );
+  }
   const snapshot = store.getSnapshot(runId, args.epoch);
   const epoch = snapshot.epoch;
   const skipped: string[] = [];
+  let labelNames: string[] | undefined;
+  try {
+    labelNames = store.getDataset(run.hyperparams.dataset).labels;
+  } catch (error) {
+    // The bundled MNIST has no dataset row; its labels are the digits themselves.
+    if (!(error instanceof StoreError && error.code === 'not_found')) throw error;
+  }
+  const figureOptions: FigureOptions = { scale, background, deflate: (bytes) => deflateSync(bytes) };
+  const figures = reportFigures({
+    snapshot,
+    epochs: run.epochs,
+    ...(labelNames ? { labelNames } : {}),
+    options: figureOptions,
+  });
+  figures.push(
+    ...(await decodedFigures({ decode: args.decode, snapshot, labelNames, options: figureOptions, skipped })),
+  );
 
   // Everything that can fail on input (unknown run or epoch) fails before the folder is touched.
   const files = await writeReportFolder({ dir, overwrite: args.overwrite ?? false }, async (write) => {
-    await write('gallery.png', await encodePng(scaleNearest(gallery(snapshot), scale)));
-    await write('manifold.png', await encodePng(scaleNearest(manifold(snapshot), scale)));
-    await write('prior.png', await encodePng(scaleNearest(prior(snapshot), scale)));
-    await write('metrics.csv', metricsCsv(run.epochs));
-    await write('batches.csv', batchesCsv(store.getBatchMetrics(runId)));
-    let labelNames: string[] | undefined;
-    try {
-      labelNames = store.getDataset(run.hyperparams.dataset).labels;
-    } catch (error) {
-      // The bundled MNIST has no dataset row; its labels are the digits themselves.
-      if (!(error instanceof StoreError && error.code === 'not_found')) throw error;
+    const wrote: string[] = [];
+    const put = async (name: string, content: Parameters<typeof write>[1]) => {
+      await write(name, content);
+      wrote.push(name);
+    };
+    const htmlFigures: HtmlFigure[] = [];
+    for (const f of figures) {
+      const names: string[] = [];
+      if (formats.includes('png')) {
+        await put(`${f.name}.png`, await rasterizeSvg(f.figure.svg));
+        names.push(`${f.name}.png`);
+      }
+      if (formats.includes('svg')) {
+        await put(`${f.name}.svg`, f.figure.svg);
+        names.push(`${f.name}.svg`);
+      }
+      htmlFigures.push({
+        name: f.name,
+        title: f.title,
+        caption: f.caption,
+        files: names,
+        width: f.figure.width / scale,
+        height: f.figure.height / scale,
+      });
     }
-    await write('latent.csv', latentCsv({ ...snapshot.latent, labelNames }));
+    await put('metrics.csv', metricsCsv(run.epochs));
+    await put('batches.csv', batchesCsv(store.getBatchMetrics(runId)));
+    await put('latent.csv', latentCsv({ ...snapshot.latent, labelNames }));
 
     const model = await modelFiles({ store, runId, epoch, snapshot, run, skipped });
     const modelEntries: Record<string, string> = {};
     for (const [part, content] of Object.entries(model)) {
-      await write(`model/${part}/model.json`, content.modelJson);
-      await write(`model/${part}/${weightsFileName}`, content.weights);
+      await put(`model/${part}/model.json`, content.modelJson);
+      await put(`model/${part}/${weightsFileName}`, content.weights);
       modelEntries[part] = `model/${part}/model.json`;
     }
 
-    await write(
+    await put(
       'hyperparams.json',
       JSON.stringify(
         {
@@ -161,8 +294,103 @@ export async function exportReport(args: ExportReportArgs): Promise<ExportReport
         2,
       ) + '\n',
     );
+    const written = new Set(htmlFigures.flatMap((f) => f.files));
+    await put(
+      'report.html',
+      reportHtml({
+        run,
+        epoch,
+        datasetName: run.hyperparams.dataset,
+        figures: htmlFigures,
+        otherFiles: wrote.filter((f) => !written.has(f)),
+      }),
+    );
   });
   return { dir, files, epoch, skipped };
+}
+
+/** Steps of the report's interpolation and traversal, and the traversal's range: the screen's defaults. */
+const interpolationSteps = 10;
+const traversalSteps = 11;
+const traversalRange = 3;
+
+/**
+ * Interpolation and traversal need images the snapshot does not hold: they
+ * are decoded through `decode` (runs:decode, the screen's decoder), or left
+ * out with the reason in `skipped`.
+ */
+async function decodedFigures(args: {
+  decode: ExportReportArgs['decode'];
+  snapshot: Snapshot;
+  labelNames: string[] | undefined;
+  options: FigureOptions;
+  skipped: string[];
+}): Promise<ReportFigure[]> {
+  const { snapshot: s, options } = args;
+  const decode = args.decode;
+  // A caller without a decoder (a unit test of the folder) asked for none.
+  if (!decode) return [];
+  const { latentDim: dim, zMu, labels, count } = s.latent;
+  if (count < 2) {
+    args.skipped.push('interpolation: fewer than two test images have latent codes.');
+    return [];
+  }
+  const row = (i: number) => Array.from(zMu.subarray(i * dim, (i + 1) * dim));
+  // From the first test image to the first of another class, as the screen starts.
+  let b = 1;
+  while (b < count - 1 && labels[b] === labels[0]) b++;
+  const name = (i: number) => {
+    const l = labels[i] as number;
+    return `#${i} (${args.labelNames?.[l] ?? String(l)})`;
+  };
+  const a0 = row(0);
+  const b0 = row(b);
+  let interp: { images: Uint8Array; count: number };
+  let trav: { images: Uint8Array; count: number };
+  try {
+    interp = await decode(
+      linspace(0, 1, interpolationSteps).map((t) => a0.map((v, d) => v + ((b0[d] as number) - v) * t)),
+      s.epoch,
+    );
+    trav = await decode(
+      linspace(-traversalRange, traversalRange, traversalSteps).map((value) =>
+        Array.from({ length: dim }, (_, d) => (d === 0 ? value : 0)),
+      ),
+      s.epoch,
+    );
+  } catch (error) {
+    // E.g. no decoder weights stored for this epoch: the rest of the report still stands.
+    args.skipped.push(`interpolation, traversal: ${error instanceof Error ? error.message : String(error)}`);
+    return [];
+  }
+  return [
+    {
+      name: 'interpolation',
+      title: 'Interpolation',
+      caption: `Images decoded along the straight line from z_mu of test image ${name(0)} to that of ${name(b)}.`,
+      figure: interpolationSvg(
+        { images: interp.images, count: interp.count, imageShape: s.imageShape, ends: [name(0), name(b)] },
+        options,
+      ),
+    },
+    {
+      name: 'traversal',
+      title: 'Traversal',
+      caption: `z [0] swept from −${traversalRange} to ${traversalRange}, the other dimensions at 0.`,
+      figure: traversalSvg(
+        { images: trav.images, count: trav.count, dim: 0, range: traversalRange, imageShape: s.imageShape },
+        options,
+      ),
+    },
+  ];
+}
+
+/** "1, 2, 3" or "1–40" for a contiguous run of epochs. */
+export function epochList(epochs: number[]): string {
+  const sorted = [...epochs].sort((a, b) => a - b);
+  const first = sorted[0] as number;
+  const last = sorted[sorted.length - 1] as number;
+  return last - first + 1 === sorted.length && sorted.length > 3 ? `${first}–${last}` : sorted.join(', ');
 }
 
 /** Builds the model files that the stored weights allow at `epoch`. */

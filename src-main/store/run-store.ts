@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import type { DatasetInfo, Notice, RunComparison, RunDetail, RunSortKey } from '../../shared/contract';
 import { activeStatuses, canTransition, isActive, isTerminal, runStatuses } from '../../shared/run-status';
@@ -7,6 +8,15 @@ import { decodeChunks, encodeChunks, thinSeries, type ChunkRow } from './batch-c
 import { BatchBuffer } from './batch-buffer';
 import { buildComparison, compareEpochsSql, type CompareEpochTuple } from './compare';
 import { StoreError, toStoreError } from './errors';
+import {
+  checkKeep,
+  fileUsage,
+  type FileUsage,
+  type PruneResult,
+  Retention,
+  type RunSize,
+  worthCompacting,
+} from './retention';
 import { interruptedMessage, Ownership, type OwnerColumns } from './ownership';
 import {
   datasetParams,
@@ -98,6 +108,7 @@ export class RunStore {
     Database.Statement<[Record<string, unknown>], unknown[]>
   >();
   private readonly s;
+  private readonly retention: Retention;
 
   /** @internal Use {@link openStore}. */
   constructor(init: RunStoreInit) {
@@ -108,10 +119,12 @@ export class RunStore {
     this.now = init.now;
     this.notices = init.notices;
     const db = this.db;
+    this.retention = new Retention(db);
     this.s = {
       runById: db.prepare<[string], RunRow>(`SELECT ${runColumns} FROM runs WHERE id = ?`),
       runExists: db.prepare<[string], { status: RunStatus }>('SELECT status FROM runs WHERE id = ?'),
       countRuns: db.prepare<[], number>('SELECT count(*) FROM runs').pluck(),
+      allRunIds: db.prepare<[], string>('SELECT id FROM runs').pluck(),
       insertRun: db.prepare<[Record<string, unknown>]>(`
         INSERT INTO runs (id, name, status, created_at, started_at, hyperparams, dataset, dataset_hash, arch,
           latent_dim, epochs, batch_size, learning_rate, beta, seed, backend, device, app_version, notes, tags,
@@ -203,6 +216,11 @@ export class RunStore {
           created_at = excluded.created_at`),
       datasetByName: db.prepare<[string], DatasetRow>('SELECT * FROM datasets WHERE name = ?'),
     };
+  }
+
+  /** The open connection, for the stores of other tables in the same file (sweeps). */
+  get connection(): Database.Database {
+    return this.db;
   }
 
   // ── plumbing ────────────────────────────────────────────────────────────
@@ -317,7 +335,11 @@ export class RunStore {
         tags: JSON.stringify([...new Set(input.tags ?? [])]),
         ...this.owner.params(true),
       });
-      return toSummary(this.requireRun(id));
+      this.retention.prune(
+        id,
+        input.keepCheckpoints !== undefined ? checkKeep(input.keepCheckpoints) : this.retention.defaultKeep(),
+      );
+      return this.sized(toSummary(this.requireRun(id)));
     });
   }
 
@@ -347,7 +369,7 @@ export class RunStore {
         device: input.device ?? null,
         ...this.owner.params(!terminal),
       });
-      return toSummary(this.requireRun(runId));
+      return this.sized(toSummary(this.requireRun(runId)));
     });
     if (terminal) this.pending.drop([runId]);
     return summary;
@@ -412,6 +434,7 @@ export class RunStore {
       if (snapshotRow) this.s.upsertSnapshot.run(snapshotRow);
       if (checkpointBlob) this.s.upsertCheckpoint.run(runId, epoch, checkpointBlob, this.nowIso());
       if (decoderBlob) this.s.upsertDecoder.run(runId, epoch, decoderBlob);
+      this.retention.afterEpoch(runId);
       this.s.refreshSummary.run({ runId });
     });
     this.pending.drop([runId]);
@@ -445,8 +468,9 @@ export class RunStore {
         dataset: query.dataset ?? null,
         text: query.text && query.text.trim() !== '' ? likePattern(query.text.trim()) : null,
         limit: query.limit ?? -1,
+        offset: query.offset ?? 0,
       });
-      return rows.map((tuple) => toSummary(zip<RunRow>(runColumnNames, tuple)));
+      return rows.map((tuple) => this.sized(toSummary(zip<RunRow>(runColumnNames, tuple))));
     });
   }
 
@@ -471,7 +495,7 @@ export class RunStore {
           AND (@text IS NULL OR name LIKE @text ESCAPE '\\' OR notes LIKE @text ESCAPE '\\'
                OR tags LIKE @text ESCAPE '\\' OR dataset LIKE @text ESCAPE '\\' OR id LIKE @text ESCAPE '\\')
         ORDER BY ${orderBy[sort]}
-        LIMIT @limit`);
+        LIMIT @limit OFFSET @offset`);
       statement.raw();
       this.listStatements.set(key, statement);
     }
@@ -480,7 +504,7 @@ export class RunStore {
 
   /** One run's summary. */
   getRunSummary(runId: string): RunSummary {
-    return this.guard(`read run "${runId}"`, () => toSummary(this.requireRun(runId)));
+    return this.guard(`read run "${runId}"`, () => this.sized(toSummary(this.requireRun(runId))));
   }
 
   /**
@@ -490,9 +514,11 @@ export class RunStore {
    */
   getRun(runId: string): RunDetail {
     return this.guard(`read run "${runId}"`, () => {
-      const summary = toSummary(this.requireRun(runId));
+      const summary = this.sized(toSummary(this.requireRun(runId)));
       return {
         ...summary,
+        size: this.retention.size(runId),
+        keepCheckpoints: this.retention.keepOf(runId),
         epochs: this.s.epochsOf.all(runId).map(toEpochMetrics),
         batches: thinSeries(decodeChunks(this.s.batchChunks.all(runId)), maxBatchPoints),
         snapshotEpochs: this.s.snapshotEpochs.all(runId),
@@ -550,9 +576,13 @@ export class RunStore {
       this.requireRun(runId);
       const data = epoch === undefined ? this.s.decoderLatest.get(runId) : this.s.decoderAt.get(runId, epoch);
       if (!data) {
+        const keep = this.retention.keepOf(runId);
         throw new StoreError(
           'not_found',
-          `Run "${runId}" has no decoder weights${epoch === undefined ? '' : ` for epoch ${epoch}`}.`,
+          `Run "${runId}" has no decoder weights${epoch === undefined ? '' : ` for epoch ${epoch}`}` +
+            (keep === null || epoch === undefined
+              ? '.'
+              : `: the run keeps only its last ${keep} epochs' weights (retention); that epoch's stored figures remain. Choose a later epoch to decode new points.`),
         );
       }
       const decoded = this.decodeOrThrow(() => decodeTensors(data), `the decoder weights of run "${runId}"`);
@@ -579,15 +609,15 @@ export class RunStore {
         notes: input.notes ?? null,
         tags,
       });
-      return toSummary(this.requireRun(input.runId));
+      return this.sized(toSummary(this.requireRun(input.runId)));
     });
   }
 
   /**
    * Deletes a run and everything it owns (metrics, snapshots, checkpoint,
    * decoder weights: ON DELETE CASCADE). A queued or running run must be
-   * stopped first (`conflict`). Disk space is reused by later writes; the
-   * file does not shrink.
+   * stopped first (`conflict`). The file is compacted afterwards when that
+   * freed enough ({@link compactIfWorthIt}).
    */
   deleteRun(runId: string): void {
     this.write(`delete run "${runId}"`, () => {
@@ -598,6 +628,78 @@ export class RunStore {
       this.s.deleteRun.run(runId);
     });
     this.pending.drop([runId]);
+    this.compactIfWorthIt();
+  }
+
+  // ── disk use and retention (issue 16) ───────────────────────────────────
+
+  private sized(summary: RunSummary): RunSummary {
+    return { ...summary, sizeBytes: this.retention.size(summary.id).total };
+  }
+
+  /** Bytes a run occupies, by kind. */
+  getRunSize(runId: string): RunSize {
+    return this.guard(`measure run "${runId}"`, () => {
+      this.requireRun(runId);
+      return this.retention.size(runId);
+    });
+  }
+
+  /**
+   * Sets how many of a run's latest per-epoch weights are kept (null: all)
+   * and deletes the older ones now; later epochs of the run follow the same
+   * setting. Snapshots and the resume checkpoint are never deleted, so a
+   * stopped, interrupted or failed run still resumes. Compacts the file when
+   * that freed enough.
+   */
+  pruneRun(input: { runId: string; keepCheckpoints: number | null }): PruneResult & { compacted: boolean } {
+    const keep = checkKeep(input.keepCheckpoints);
+    const result = this.write(`prune run "${input.runId}"`, () => {
+      this.requireRun(input.runId);
+      return this.retention.prune(input.runId, keep);
+    });
+    return { ...result, compacted: this.compactIfWorthIt() };
+  }
+
+  /** The retention new runs take (null: keep all). */
+  getDefaultKeepCheckpoints(): number | null {
+    return this.guard('read the retention setting', () => this.retention.defaultKeep());
+  }
+
+  setDefaultKeepCheckpoints(keep: number | null): void {
+    this.write('save the retention setting', () => this.retention.setDefaultKeep(keep));
+  }
+
+  /** The database's size on disk: the file (free pages included) and its write-ahead log. */
+  storageUsage(): FileUsage & { runsBytes: number } {
+    return this.guard('measure the database', () => {
+      let walBytes = 0;
+      try {
+        walBytes = statSync(`${this.path}-wal`).size;
+      } catch {
+        // No log file (checkpointed and truncated, or an in-memory database).
+      }
+      const runsBytes = this.s.allRunIds.all().reduce((n, id) => n + this.retention.size(id).total, 0);
+      return { ...fileUsage(this.db, walBytes), runsBytes };
+    });
+  }
+
+  /**
+   * VACUUM when at least 8 MiB and a tenth of the file are free pages, then
+   * truncate the write-ahead log, so deleted runs and pruned weights give
+   * their space back to the disk. Returns whether it ran. Another process
+   * reading at that moment makes VACUUM fail busy: the space stays free in
+   * the file for later writes, and the next large deletion tries again.
+   */
+  compactIfWorthIt(): boolean {
+    if (!this.db.open || this.db.readonly || !worthCompacting(fileUsage(this.db, 0))) return false;
+    try {
+      this.db.exec('VACUUM');
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Compares runs in the order given ({@link buildComparison}); an unknown id fails with `not_found`. */

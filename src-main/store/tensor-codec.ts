@@ -151,11 +151,12 @@ export function encodeCheckpoint(checkpoint: Checkpoint): Buffer {
 export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   const { epoch, groups, meta } = decodeTensorBundle(bytes);
   const spec = meta?.['spec'];
-  if (meta?.['format'] !== 1 || typeof spec !== 'object' || spec === null) {
-    throw new RangeError('The checkpoint blob is not of format 1 with a model spec.');
+  const format = meta?.['format'];
+  if ((format !== 1 && format !== 2) || typeof spec !== 'object' || spec === null) {
+    throw new RangeError('The checkpoint blob is not of format 1 or 2 with a model spec.');
   }
   return {
-    format: 1,
+    format,
     epoch,
     // Written by encodeCheckpoint from the worker's spec; training compares it with the run's own before use.
     spec: spec as ModelSpec,

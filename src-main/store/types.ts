@@ -24,6 +24,8 @@ export interface CreateRunInput {
   notes?: string;
   /** Duplicates are dropped. */
   tags?: string[];
+  /** How many latest per-epoch weights to keep (null: all); the stored default when omitted. */
+  keepCheckpoints?: number | null;
 }
 
 /** Argument of {@link RunStore.setStatus}. */

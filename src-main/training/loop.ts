@@ -6,7 +6,15 @@ import { fillBatch } from '../datasets/batch';
 import { shuffledIndices } from '../datasets/random';
 import type { DatasetSplit, LoadedDataset } from '../datasets/types';
 import { gpuRead, missingKernels, webgpuFailure } from './backend';
-import { type Checkpoint, type NamedArray, iterationsName, ownedBuffers, weightMap } from './checkpoint';
+import {
+  type Checkpoint,
+  type NamedArray,
+  accBetaNames,
+  checkpointFormat,
+  iterationsName,
+  ownedBuffers,
+  weightMap,
+} from './checkpoint';
 import { TrainingError } from './errors';
 import './gradients';
 import { toUint8 } from './images';
@@ -153,6 +161,12 @@ function finite(terms: LossTerms): boolean {
   return Number.isFinite(terms.loss) && Number.isFinite(terms.recon) && Number.isFinite(terms.kl);
 }
 
+/** The bias-correction powers tf.AdamOptimizer (and FusedAdamOptimizer) keep as scalar variables. */
+function accBetas(optimizer: tf.Optimizer): [tf.Variable, tf.Variable] | null {
+  const { accBeta1, accBeta2 } = optimizer as unknown as { accBeta1?: unknown; accBeta2?: unknown };
+  return accBeta1 instanceof tf.Variable && accBeta2 instanceof tf.Variable ? [accBeta1, accBeta2] : null;
+}
+
 async function saveOptimizer(args: { optimizer: tf.Optimizer; names: string[] }): Promise<NamedArray[]> {
   const saved = await args.optimizer.getWeights();
   const [iterations, ...moments] = saved;
@@ -169,6 +183,13 @@ async function saveOptimizer(args: { optimizer: tf.Optimizer; names: string[] })
         shape: [...moment.tensor.shape],
         data: new Float32Array(data[i] as Float32Array),
       });
+    });
+    // Adam multiplies these by β once a step; pow(β, t + 1), which setWeights would use
+    // instead, differs in the last bits, and a resumed run would drift from the original.
+    // Read asynchronously: on webgpu they live on the GPU.
+    const powers = await gpuRead(Promise.all((accBetas(args.optimizer) ?? []).map((power) => power.data())));
+    powers.forEach((power, i) => {
+      out.push({ name: accBetaNames[i] as string, shape: [], data: new Float32Array(power as Float32Array) });
     });
     return out;
   } finally {
@@ -208,6 +229,12 @@ async function restoreOptimizer(args: {
   } finally {
     // setWeights wraps each tensor in a new variable sharing its data; ours can go.
     tf.dispose(tensors.map((t) => t.tensor));
+  }
+  const powers = accBetas(args.optimizer);
+  const saved = accBetaNames.map((name) => byName.get(name)?.data[0]);
+  // Absent in format-1 checkpoints: setWeights' pow() values stand (an approximate resume).
+  if (powers && saved.every((value): value is number => value !== undefined)) {
+    powers.forEach((power, i) => tf.tidy(() => power.assign(tf.scalar(saved[i] as number, 'float32'))));
   }
 }
 
@@ -620,7 +647,7 @@ export async function train(args: TrainArgs): Promise<TrainResult> {
       }
       const snapshot = await makeSnapshot(ctx, { epoch, zMu: evaluation.zMu, zLogVar: evaluation.zLogVar });
       const checkpoint: Checkpoint = {
-        format: 1,
+        format: checkpointFormat,
         epoch,
         spec: checked.spec,
         weights: await vae.readWeights(),

@@ -5,10 +5,12 @@ import { isIPv4, isIPv6, type AddressInfo, type Socket } from 'node:net';
 import * as os from 'node:os';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { wsPath, type ServerFrame } from '../../shared/contract';
+import { uploadPath, uploadTokenHeader, wsPath, type ServerFrame } from '../../shared/contract';
 import { err, type ErrorCode, type Result } from '../../shared/result';
 import { decodeWire, encodeWire } from '../../shared/wire';
 import type { Core } from '../core/core';
+import { DatasetError } from '../datasets/errors';
+import { discardAllUploads, discardUpload, receiveUploadFile } from '../datasets/uploads';
 import { lookupStaticFile, staticHeaders } from '../platform/static-files';
 
 /** Shortest token accepted from outside: a launch's own is 24 random bytes, 32 characters. */
@@ -33,6 +35,8 @@ export interface BrowserServerOptions {
   extraOrigins?: string[];
   /** Largest request frame answered normally; larger ones get `payload_too_large`. */
   maxFrameBytes?: number;
+  /** Largest upload (all its files together); {@link MAX_UPLOAD_BYTES} by default. */
+  maxUploadBytes?: number;
   /** Where unexpected failures go; the client only hears a sentence. */
   logError?: (message: string, error: unknown) => void;
 }
@@ -189,6 +193,14 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     if (url === null) return refuse(res, 400, 'The request target must be a path such as /index.html.');
     const wrongHost = hostProblem(req.headers.host);
     if (wrongHost !== null) return refuse(res, 421, wrongHost);
+    if (url.pathname === uploadPath || url.pathname.startsWith(`${uploadPath}/`)) {
+      upload(req, res, url).catch((error: unknown) => {
+        logError('[serve] an upload failed unexpectedly', error);
+        if (!res.headersSent) refuse(res, 500, 'The upload failed; the details are in the server log.');
+        else res.destroy();
+      });
+      return;
+    }
     try {
       serveStatic({ req, res, url, rendererDir });
     } catch (error) {
@@ -197,6 +209,73 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       else res.destroy();
     }
   });
+  /**
+   * `PUT /upload/<id>/<path>` stores one file of an upload, `DELETE /upload/<id>` drops
+   * it. The same token and Origin rules as the socket's: the token comes in a custom
+   * header, which also makes a browser ask first (CORS) before another site's page
+   * could send it, and this server never says yes.
+   */
+  async function upload(req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+    const given = req.headers[uploadTokenHeader];
+    if (typeof given !== 'string' || !sameSecret(given, token)) {
+      req.resume();
+      return refuse(res, 401, 'Missing or wrong token: open the URL printed by `vae-studio serve`.');
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && !allowedOrigins.has(origin)) {
+      req.resume();
+      return refuse(res, 403, `Origin ${origin.slice(0, 100)} may not use this server.`);
+    }
+    let parts: string[];
+    try {
+      parts = url.pathname
+        .slice(uploadPath.length + 1)
+        .split('/')
+        .map((p) => decodeURIComponent(p));
+    } catch {
+      req.resume();
+      return refuse(res, 400, 'The upload path is not valid percent-encoding.');
+    }
+    const [id = '', ...rest] = parts;
+    try {
+      if (req.method === 'DELETE' && rest.length === 0) {
+        await discardUpload(core.dataDir, id);
+        res.writeHead(204).end();
+        return;
+      }
+      if (req.method !== 'PUT' || rest.length === 0) {
+        req.resume();
+        return refuse(
+          res,
+          405,
+          'Send a file with PUT /upload/<id>/<path>, or DELETE /upload/<id> to drop it.',
+        );
+      }
+      const declared = Number(req.headers['content-length']);
+      await receiveUploadFile({
+        dataDir: core.dataDir,
+        id,
+        relative: rest.join('/'),
+        body: req,
+        ...(Number.isSafeInteger(declared) && declared >= 0 ? { length: declared } : {}),
+        ...(options.maxUploadBytes !== undefined ? { maxBytes: options.maxUploadBytes } : {}),
+      });
+      res.writeHead(204).end();
+    } catch (error) {
+      if (!(error instanceof DatasetError)) throw error;
+      const status =
+        error.code === 'payload_too_large'
+          ? 413
+          : error.code === 'invalid_input'
+            ? 400
+            : error.code === 'not_found'
+              ? 404
+              : 500;
+      if (!req.complete) req.resume();
+      refuse(res, status, error.message);
+    }
+  }
+
   // Requests the parser cannot read (bad request line, header overflow…):
   // answer in plain words and close, never throw.
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
@@ -286,6 +365,8 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     }
   });
 
+  // Uploads of an earlier launch were never imported: their pages are gone.
+  await discardAllUploads(core.dataDir).catch(() => undefined);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => {

@@ -1,5 +1,5 @@
 import { createSocketApi } from '../../shared/api-client';
-import { preloadGlobalName, wsPath, type VaeApi } from '../../shared/contract';
+import { preloadGlobalName, uploadPath, uploadTokenHeader, wsPath, type VaeApi } from '../../shared/contract';
 import type { SnapshotAnswer, SnapshotRequest } from './snapshot-worker';
 
 // The only module that knows how the renderer reaches the core: the Electron
@@ -119,4 +119,69 @@ export function withSnapshotsOffThread<A extends VaeApi>(api: A, url: string): A
   // page's thread a few ms, and loading its script takes the worker longer.
   snapshotWorker();
   return { ...api, call: { ...api.call, 'runs:snapshot': snapshot } };
+}
+
+/** One file to upload and its place in the upload (`class/image.png`). */
+export interface UploadFile {
+  file: File;
+  path: string;
+}
+
+/** Largest upload the page sends; the server holds every upload to the same cap. */
+export const maxUploadBytes = 2 ** 31;
+
+/**
+ * Sends files to browser mode's upload endpoint one at a time, reporting bytes sent;
+ * resolves the upload's id for `datasets:importUpload`, or a sentence saying why not
+ * (the server has dropped the upload by then).
+ */
+export async function uploadFiles(
+  files: UploadFile[],
+  onProgress: (sent: number, total: number) => void,
+): Promise<{ ok: true; uploadId: string } | { ok: false; message: string }> {
+  const total = files.reduce((sum, f) => sum + f.file.size, 0);
+  if (total > maxUploadBytes) {
+    return {
+      ok: false,
+      message: `These files come to ${Math.round(total / 2 ** 20)} MB, more than the 2 GB an upload may hold; import a smaller set, or run \`vae-studio datasets import\` on the server.`,
+    };
+  }
+  const token = window.sessionStorage.getItem(tokenKey);
+  if (!token)
+    return {
+      ok: false,
+      message: 'This page has lost its access token: open the URL printed by `vae-studio serve`.',
+    };
+  const uploadId = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) =>
+    b.toString(16).padStart(2, '0'),
+  ).join('');
+  const base = `${uploadPath}/${uploadId}`;
+  let sent = 0;
+  for (const { file, path } of files) {
+    const url = `${base}/${path.split('/').map(encodeURIComponent).join('/')}`;
+    const answer = await new Promise<{ status: number; text: string }>((resolve) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open('PUT', url);
+      xhr.setRequestHeader(uploadTokenHeader, token);
+      xhr.upload.addEventListener('progress', (e) => onProgress(sent + e.loaded, total));
+      xhr.addEventListener('load', () => resolve({ status: xhr.status, text: xhr.responseText }));
+      xhr.addEventListener('error', () => resolve({ status: 0, text: '' }));
+      xhr.addEventListener('abort', () => resolve({ status: 0, text: '' }));
+      xhr.send(file);
+    });
+    if (answer.status !== 204) {
+      // The server drops the upload itself on a refused file; this covers a connection that broke.
+      void fetch(base, { method: 'DELETE', headers: { [uploadTokenHeader]: token } }).catch(() => undefined);
+      return {
+        ok: false,
+        message:
+          answer.status === 0
+            ? `The upload broke off at ${path}; nothing was kept. Check the connection and try again.`
+            : answer.text.trim() || `The server refused ${path} (HTTP ${answer.status}).`,
+      };
+    }
+    sent += file.size;
+    onProgress(sent, total);
+  }
+  return { ok: true, uploadId };
 }

@@ -1,5 +1,8 @@
 import type { FigureColors } from './canvas';
+import { strideLabels } from '../../shared/figures/strides';
 import { formatTick, manifoldTicks, tickStride } from './ticks';
+
+export { strideLabels };
 
 /** Margins around a figure's plot area, in CSS pixels. */
 export const figureMargin = { left: 46, right: 10, top: 10, bottom: 38 } as const;
@@ -110,20 +113,6 @@ export function manifoldAxisTicks(
       at: rect.top + (t.cell + 0.5) * cellY,
       label: labelledY(t.cell) ? t.label : '',
     })),
-  };
-}
-
-/**
- * Which of n ticks carry a label at this stride: every stride-th from the
- * first, and always the last (both ends of the range stay readable), dropping
- * the one before the last when it would crowd it.
- */
-export function strideLabels(n: number, stride: number): (i: number) => boolean {
-  const lastRegular = Math.floor((n - 1) / stride) * stride;
-  return (i) => {
-    if (i === n - 1) return true;
-    if (i % stride !== 0) return false;
-    return i !== lastRegular || n - 1 - i >= stride;
   };
 }
 

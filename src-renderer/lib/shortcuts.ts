@@ -41,6 +41,8 @@ export function shortcutFor(event: KeyLike): ShortcutAction | null {
       return { kind: 'navigate', to: '/compare' };
     case '4':
       return { kind: 'navigate', to: '/about' };
+    case '5':
+      return { kind: 'navigate', to: '/sweeps' };
     case 'l':
     case 'L':
       return { kind: 'navigate', to: '/runs/latest' };

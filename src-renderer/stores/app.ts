@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { ref, shallowRef, watch } from 'vue';
-import type { AppInfo, Notice, VaeApi } from '../../shared/contract';
+import type { AppInfo, Notice, RetentionInfo, VaeApi } from '../../shared/contract';
 import { describeError } from '../api/errors';
 
 /** The user's theme choice; `system` follows the operating system. */
@@ -28,6 +28,9 @@ export const useAppStore = defineStore('app', () => {
   const notices = ref<Notice[]>([]);
   /** Light, dark, or following the system (the default). */
   const theme = ref<ThemePreference>(storedTheme());
+  /** The database's size and the retention new runs take (`runs:retention`); null until loaded. */
+  const retention = ref<RetentionInfo | null>(null);
+  const retentionError = ref<string | null>(null);
   /** Whether the shortcut help panel is open. */
   const showShortcuts = ref(false);
 
@@ -69,6 +72,20 @@ export const useAppStore = defineStore('app', () => {
     }
   }
 
+  /** Loads the database's size, or sets the retention new runs take (a count of epochs, null for all) and reloads it. */
+  async function loadRetention(keepCheckpoints?: number | null): Promise<void> {
+    if (!api.value) return;
+    const result = await api.value.call['runs:retention'](
+      keepCheckpoints === undefined ? {} : { keepCheckpoints },
+    );
+    if (result.ok) {
+      retention.value = result.value;
+      retentionError.value = null;
+    } else {
+      retentionError.value = describeError(result.error);
+    }
+  }
+
   /** Loads `app:info` once; later calls reuse it. */
   async function ensureInfo(): Promise<void> {
     if (!info.value) await loadInfo();
@@ -89,6 +106,9 @@ export const useAppStore = defineStore('app', () => {
     attach,
     loadInfo,
     ensureInfo,
+    retention,
+    retentionError,
+    loadRetention,
     dismissNotice,
   };
 });

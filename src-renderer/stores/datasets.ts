@@ -1,8 +1,14 @@
 import { defineStore } from 'pinia';
 import { ref, watch } from 'vue';
 import type { DatasetImportArg, DatasetInfo, EventPayload, Unsubscribe } from '../../shared/contract';
+import { uploadFiles, type UploadFile } from '../api/client';
 import { useAppStore } from './app';
 import { callApi, valueOr } from './call';
+
+/** An upload import's settings: what `datasets:importUpload` takes besides the upload's id. */
+export type UploadImport =
+  | { kind: 'idx'; name: string; classNames?: string[] }
+  | { kind: 'folder'; name: string; size: number; channels: 1 | 3; classNames?: string[] };
 
 /** Datasets the engine can train on, and importing new ones. */
 export const useDatasetsStore = defineStore('datasets', () => {
@@ -52,6 +58,45 @@ export const useDatasetsStore = defineStore('datasets', () => {
     return value;
   }
 
+  /** Renames a dataset's classes; resolves the updated dataset, or null with the message in `classNamesError`. */
+  const classNamesError = ref<string | null>(null);
+  async function setClassNames(name: string, classNames: string[]): Promise<DatasetInfo | null> {
+    classNamesError.value = null;
+    const result = await callApi(app.api, 'datasets:setClassNames', { name, classNames });
+    const value = valueOr(result, (m) => (classNamesError.value = m));
+    if (value) datasets.value = datasets.value.map((d) => (d.name === value.name ? value : d));
+    return value;
+  }
+
+  /** Bytes sent by the upload under way (browser mode), or null. */
+  const uploadProgress = ref<{ sent: number; total: number } | null>(null);
+
+  /**
+   * Uploads files from this computer to browser mode and imports them there, with the
+   * same checks as a path import; resolves the new dataset, or null with `importError` set.
+   */
+  async function importUploaded(arg: UploadImport, files: UploadFile[]): Promise<DatasetInfo | null> {
+    importError.value = null;
+    importing.value = arg.kind === 'idx' ? { kind: 'idx', name: arg.name, paths: [] } : { ...arg, path: '' };
+    importStartedAt.value = Date.now();
+    uploadProgress.value = { sent: 0, total: files.reduce((s, f) => s + f.file.size, 0) };
+    const uploaded = await uploadFiles(files, (sent, total) => (uploadProgress.value = { sent, total }));
+    uploadProgress.value = null;
+    if (!uploaded.ok) {
+      importing.value = null;
+      importStartedAt.value = null;
+      importError.value = uploaded.message;
+      return null;
+    }
+    const result = await callApi(app.api, 'datasets:importUpload', { ...arg, uploadId: uploaded.uploadId });
+    importing.value = null;
+    importStartedAt.value = null;
+    importProgress.value = null;
+    const value = valueOr(result, (m) => (importError.value = m));
+    if (value) datasets.value = [...datasets.value.filter((d) => d.name !== value.name), value];
+    return value;
+  }
+
   /** The dataset of that name, if listed. */
   function byName(name: string): DatasetInfo | undefined {
     return datasets.value.find((d) => d.name === name);
@@ -88,6 +133,10 @@ export const useDatasetsStore = defineStore('datasets', () => {
     load,
     ensure,
     importDataset,
+    importUploaded,
+    uploadProgress,
+    classNamesError,
+    setClassNames,
     byName,
     nameForHash,
   };

@@ -3,8 +3,11 @@ import { computed, reactive, ref } from 'vue';
 import type { BackendInfo } from '../../shared/contract';
 import { presets, type BackendChoice, type PresetId } from '../../shared/hyperparams';
 import type { RunSummary } from '../../shared/run';
+import type { SweepDetail } from '../../shared/sweep';
+import { planSweep, type SweepFormErrors } from '../lib/sweep-form';
 import { changedKeys, formFromHyperparams, validateForm, type HyperparamForm } from '../lib/hyperparam-form';
 import { useAppStore } from './app';
+import { useDatasetsStore } from './datasets';
 import { callApi, valueOr } from './call';
 
 const defaultPreset = presets[0] as (typeof presets)[number];
@@ -22,10 +25,20 @@ export const useNewRunStore = defineStore('new-run', () => {
   const starting = ref(false);
   const startError = ref<string | null>(null);
 
+  /** One run, or a sweep: numeric fields then take lists (0.5, 1, 4) and ranges (from:to:count). */
+  const mode = ref<'run' | 'sweep'>('run');
+  /** Random search: how many draws; empty for the full grid. */
+  const samples = ref('');
+  const datasets = useDatasetsStore();
   /** Inline validation of every field, recomputed as the user types. */
   const validation = computed(() => validateForm(form));
-  const errors = computed(() => validation.value.errors);
-  const valid = computed(() => validation.value.hyperparams !== null);
+  const sweepPlan = computed(() => planSweep(form, samples.value, datasets.byName(form.dataset)?.trainCount));
+  const errors = computed<SweepFormErrors>(() =>
+    mode.value === 'sweep' ? sweepPlan.value.errors : validation.value.errors,
+  );
+  const valid = computed(() =>
+    mode.value === 'sweep' ? sweepPlan.value.spec !== null : validation.value.hyperparams !== null,
+  );
   const preset = computed(() => presets.find((p) => p.id === presetId.value) ?? defaultPreset);
   /** Fields changed from the preset. */
   const modified = computed(() => changedKeys(form, preset.value.hyperparams));
@@ -67,7 +80,30 @@ export const useNewRunStore = defineStore('new-run', () => {
     return valueOr(result, (m) => (startError.value = m));
   }
 
+  /** Queues the sweep; resolves it, or null with `startError` set. */
+  async function startSweep(): Promise<SweepDetail | null> {
+    const spec = sweepPlan.value.spec;
+    if (!spec) {
+      startError.value = 'Some values are not valid: see the messages under the fields.';
+      return null;
+    }
+    starting.value = true;
+    startError.value = null;
+    const trimmed = name.value.trim();
+    const result = await callApi(app.api, 'sweeps:start', {
+      spec,
+      backend: backend.value,
+      ...(trimmed ? { name: trimmed } : {}),
+    });
+    starting.value = false;
+    return valueOr(result, (m) => (startError.value = m));
+  }
+
   return {
+    mode,
+    samples,
+    sweepPlan,
+    startSweep,
     presetId,
     form,
     name,

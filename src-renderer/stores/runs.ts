@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia';
-import { computed, reactive, ref, watch } from 'vue';
+import { computed, reactive, ref, shallowRef, watch } from 'vue';
 import type { RunSortKey, Unsubscribe } from '../../shared/contract';
 import type { RunStatus, RunSummary } from '../../shared/run';
 import { useAppStore } from './app';
@@ -16,27 +16,40 @@ export interface RunsQuery {
   descending: boolean;
 }
 
+/** The first page is small so the first rows show at once; the rest follow in pages that each parse in a few ms. */
+export const firstPageSize = 100;
+export const pageSize = 1000;
+
+// One collator for every comparison: String#localeCompare builds one per call.
+const collator = new Intl.Collator(undefined, { sensitivity: 'base' });
+
 function compareRuns(a: RunSummary, b: RunSummary, key: RunSortKey): number {
   switch (key) {
     case 'name':
-      return a.name.localeCompare(b.name);
+      return collator.compare(a.name, b.name);
     case 'status':
       return a.status.localeCompare(b.status);
     case 'testLoss':
-      // Runs without a test loss yet sort last either way.
-      return (a.lastTest?.loss ?? Infinity) - (b.lastTest?.loss ?? Infinity);
+      return (a.lastTest?.loss ?? 0) - (b.lastTest?.loss ?? 0);
     case 'createdAt':
-      return a.createdAt.localeCompare(b.createdAt);
+      // ISO timestamps: code-unit order is time order.
+      return a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0;
   }
 }
 
 /** The runs list: loading with filters and sort, rename, notes, delete, live status updates. */
 export const useRunsStore = defineStore('runs', () => {
   const app = useAppStore();
-  /** Runs as the last `runs:list` returned them, kept current by `run:status` events. */
-  const runs = ref<RunSummary[]>([]);
+  /**
+   * Runs as the last `runs:list` returned them, kept current by `run:status` events.
+   * Shallow: ten thousand summaries made deeply reactive would cost more than the list's
+   * whole render; every change replaces the array.
+   */
+  const runs = shallowRef<RunSummary[]>([]);
   const loaded = ref(false);
   const loading = ref(false);
+  /** False while later pages of the list are still arriving. */
+  const complete = ref(false);
   /** Why the list could not load. */
   const error = ref<string | null>(null);
   /** Why the last rename, notes change or delete failed. */
@@ -48,33 +61,69 @@ export const useRunsStore = defineStore('runs', () => {
     sort: 'createdAt',
     descending: true,
   });
-  /** Runs ticked for comparison. */
+  /** Runs ticked for comparison; kept by id, so rows scrolled out of view stay ticked. */
   const selected = ref<string[]>([]);
+  const selectedSet = computed(() => new Set(selected.value));
 
-  /** The runs in the chosen order (the core sorts too; this keeps order after live updates). */
+  /**
+   * The runs in the chosen order. The core sorts; this keeps the order after live
+   * updates, and costs about one comparison per run on a list that is already in order.
+   */
   const sorted = computed(() => {
-    const list = runs.value.slice().sort((a, b) => compareRuns(a, b, query.sort));
-    return query.descending ? list.reverse() : list;
+    const key = query.sort;
+    const sign = query.descending ? -1 : 1;
+    return runs.value.slice().sort((a, b) => {
+      if (key === 'testLoss') {
+        // Runs without a test loss yet go last either way, as the core orders them.
+        const missing = Number(a.lastTest === null) - Number(b.lastTest === null);
+        if (missing !== 0) return missing;
+      }
+      return sign * compareRuns(a, b, key);
+    });
   });
 
-  /** Loads the list under the current filters. */
+  // A newer load (another filter or sort) makes the pages of an older one stale.
+  let generation = 0;
+
+  /** Loads the list under the current filters: a small first page, then the rest in pages. */
   async function load(): Promise<void> {
+    const mine = ++generation;
     loading.value = true;
-    const result = await callApi(app.api, 'runs:list', {
+    complete.value = false;
+    const filters = {
       sort: query.sort,
       descending: query.descending,
       ...(query.text.trim() ? { text: query.text.trim() } : {}),
       ...(query.status ? { status: [query.status] } : {}),
       ...(query.dataset ? { dataset: query.dataset } : {}),
-    });
-    loading.value = false;
-    const value = valueOr(result, (m) => (error.value = m));
-    if (value) {
-      runs.value = value;
-      error.value = null;
-      loaded.value = true;
-      selected.value = selected.value.filter((id) => value.some((r) => r.id === id));
+    };
+    const result = await callApi(app.api, 'runs:list', { ...filters, limit: firstPageSize });
+    if (mine !== generation) return;
+    const first = valueOr(result, (m) => (error.value = m));
+    if (!first) {
+      loading.value = false;
+      return;
     }
+    runs.value = first;
+    error.value = null;
+    loaded.value = true;
+    let got = first.length;
+    let more = first.length === firstPageSize;
+    while (more) {
+      const page = await callApi(app.api, 'runs:list', { ...filters, limit: pageSize, offset: got });
+      if (mine !== generation) return;
+      const value = valueOr(page, (m) => (error.value = m));
+      if (!value) break;
+      got += value.length;
+      more = value.length === pageSize;
+      // A run created meanwhile shifts the pages by one: skip what is already listed.
+      const known = new Set(runs.value.map((r) => r.id));
+      runs.value = runs.value.concat(value.filter((r) => !known.has(r.id)));
+    }
+    loading.value = false;
+    complete.value = true;
+    const ids = new Set(runs.value.map((r) => r.id));
+    selected.value = selected.value.filter((id) => ids.has(id));
   }
 
   /** Sorts by a column; the same column again flips the direction. */
@@ -89,8 +138,8 @@ export const useRunsStore = defineStore('runs', () => {
 
   function replace(run: RunSummary): void {
     const index = runs.value.findIndex((r) => r.id === run.id);
-    if (index >= 0) runs.value.splice(index, 1, run);
-    else if (loaded.value && matches(run)) runs.value.unshift(run);
+    if (index >= 0) runs.value = runs.value.with(index, run);
+    else if (loaded.value && matches(run)) runs.value = [run, ...runs.value];
   }
 
   function matches(run: RunSummary): boolean {
@@ -175,6 +224,8 @@ export const useRunsStore = defineStore('runs', () => {
     sorted,
     loaded,
     loading,
+    complete,
+    selectedSet,
     error,
     actionError,
     query,

@@ -138,5 +138,53 @@ describe('vae-studio train and runs', () => {
     const report = JSON.parse(resumed.stdout) as Report;
     expect(report.status).toBe('completed');
     expect(report.epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
+
+    // The process died after epoch 1 was stored: the resumed run is the run left alone, to the bit.
+    const straight = cli(
+      'train',
+      '--epochs',
+      '3',
+      '--train-limit',
+      '512',
+      '--test-limit',
+      '128',
+      '--name',
+      'straight',
+      '--json',
+    );
+    expect(straight.code).toBe(0);
+    const losses = (r: Report) => r.epochs.map((e) => ({ epoch: e.epoch, train: e.train, test: e.test }));
+    expect(losses(report)).toEqual(losses(JSON.parse(straight.stdout) as Report));
+  });
+
+  it("shows each run's size, and pruning a run frees it", () => {
+    const listed = cli('runs', 'list', '--text', 'straight');
+    expect(listed.stdout).toMatch(/SIZE/);
+    const runs = JSON.parse(cli('runs', 'list', '--json', '--text', 'straight').stdout) as {
+      id: string;
+      sizeBytes: number;
+    }[];
+    const run = runs[0]!;
+    const shown = cli('runs', 'show', run.id);
+    expect(shown.stdout).toMatch(
+      /^size: \d+(\.\d)? [KM]B \(snapshots .*, per-epoch weights .*, checkpoint .*\); keeps every epoch's weights$/m,
+    );
+    const pruned = cli('runs', 'prune', run.id, '--keep-checkpoints', '1', '--json');
+    expect(pruned.code).toBe(0);
+    const report = JSON.parse(pruned.stdout) as {
+      prunedEpochs: number[];
+      freedBytes: number;
+      run: { sizeBytes: number };
+    };
+    expect(report.prunedEpochs).toEqual([1, 2]);
+    expect(report.freedBytes).toBeGreaterThan(0);
+    expect(report.run.sizeBytes).toBe(run.sizeBytes - report.freedBytes);
+    expect(cli('runs', 'show', run.id).stdout).toMatch(/keeps the last epoch's weights/);
+    expect(cli('runs', 'prune', run.id, '--keep-checkpoints', '0')).toMatchObject({
+      code: 2,
+      stderr: 'vae-studio: --keep-checkpoints must be a whole number of at least 1 or "all", not "0".\n',
+    });
+    // The run still resumes from its checkpoint (nothing to do: it completed), and is still exported.
+    expect(cli('runs', 'export', run.id, '--out', path.join(dataDir, 'pruned'), '--json').code).toBe(0);
   });
 });

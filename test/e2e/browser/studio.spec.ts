@@ -93,38 +93,32 @@ test('a short run trains live, then its figures can be explored and exported', a
   await expect(gallery).toHaveAttribute('data-shown', '10');
   await expect(gallery).toHaveAttribute('data-missing', '0');
 
-  // PNG export of the gallery: three rows of ten 28-pixel tiles, upscaled as much as the card allows
-  // (at most 3×), the 2-pixel gap between columns rounded to whole image pixels.
-  const galleryLayout = await gallery.evaluate((el) => ({
-    body: Math.floor(el.parentElement?.getBoundingClientRect().width ?? 0),
-    ratio: globalThis.devicePixelRatio,
-  }));
-  const widthAt = (k: number) => 112 + (10 * 28 + 9 * Math.round(2 / k)) * k;
-  const k = [3, 2].find((s) => widthAt(s) <= galleryLayout.body) ?? 1;
+  // PNG export of the gallery: the report's drawing (shared/figures) at the default scale 2:
+  // 8 padding, 124 for the row names, ten 28-pixel tiles 2 apart; three rows and the column captions.
   const galleryPng = await download(page, 'export-png-gallery');
   expect(galleryPng.name).toBe('e2e-short-run-gallery-e2.png');
   const galleryImage = await decodePng(galleryPng.file);
   expect(galleryImage).toMatchObject({
     format: 'png',
-    width: Math.round(widthAt(k) * galleryLayout.ratio),
-    height: Math.round((3 * (28 * k + 2) + 18) * galleryLayout.ratio),
+    width: (8 + 124 + 10 * 30 - 2 + 8) * 2,
+    height: (8 + 3 * 30 - 2 + 16 + 8) * 2,
   });
   expect(galleryImage.contrast).toBeGreaterThan(200);
+  const gallerySvg = await download(page, 'export-svg-gallery');
+  expect(gallerySvg.name).toBe('e2e-short-run-gallery-e2.svg');
+  expect(readFileSync(gallerySvg.file, 'utf8')).toContain('>generator(z_mu)</text>');
 
-  // PNG export of the manifold: the canvas on screen at device resolution.
-  const box = await manifold.evaluate((el) => {
-    const r = el.getBoundingClientRect();
-    return { width: r.width, height: r.height, ratio: globalThis.devicePixelRatio };
-  });
+  // PNG export of the manifold: every digit at twice its 28 pixels, whatever the screen size,
+  // inside margins of 52 + 12 by 12 + 44 figure units.
+  const n = Number(await manifold.getAttribute('data-n'));
   const manifoldPng = await download(page, 'export-png-manifold');
   expect(manifoldPng.name).toBe('e2e-short-run-manifold-e2.png');
   const manifoldImage = await decodePng(manifoldPng.file);
   expect(manifoldImage).toMatchObject({
     format: 'png',
-    width: Math.round(box.width * box.ratio),
-    height: Math.round(box.height * box.ratio),
+    width: (52 + n * 28 + 12) * 2,
+    height: (12 + n * 28 + 44) * 2,
   });
-  expect(manifoldImage.width).toBeGreaterThan(260);
   expect(manifoldImage.contrast).toBeGreaterThan(200);
 
   // The metrics CSV: a header and one row per epoch.

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../../src-main/cli';
@@ -30,14 +30,14 @@ describe('vae-studio runs export', () => {
   it('refuses a folder that is not empty unless --overwrite is given', async () => {
     const out = join(tmp.dir, 'report');
     const first = await run('runs', 'export', runId, '--out', out, '--data-dir', tmp.dir);
-    expect(first).toMatchObject({ code: 0, stdout: `Wrote 7 files to ${out}\n` });
+    expect(first).toMatchObject({ code: 0, stdout: `Wrote 17 files to ${out}\n` });
     const again = await run('runs', 'export', runId, '--out', out, '--data-dir', tmp.dir);
     expect(again.code).toBe(2);
     expect(again.stderr).toBe(
-      `vae-studio: The report folder ${out} is not empty (it holds batches.csv, gallery.png, hyperparams.json, …); choose a new or empty folder, or allow replacing an earlier report ("Replace an earlier report" in the app, --overwrite on the command line).\n`,
+      `vae-studio: The report folder ${out} is not empty (it holds batches.csv, gallery.png, gallery.svg, …); choose a new or empty folder, or allow replacing an earlier report ("Replace an earlier report" in the app, --overwrite on the command line).\n`,
     );
     const forced = await run('runs', 'export', runId, '--out', out, '--data-dir', tmp.dir, '--overwrite');
-    expect(forced).toMatchObject({ code: 0, stdout: `Wrote 7 files to ${out}\n` });
+    expect(forced).toMatchObject({ code: 0, stdout: `Wrote 17 files to ${out}\n` });
   });
 
   it('refuses to write through a planted link and leaves its target as it was', async () => {
@@ -53,5 +53,51 @@ describe('vae-studio runs export', () => {
     );
     expect(readFileSync(victim, 'utf8')).toBe('precious');
     expect(readdirSync(out)).toEqual(['metrics.csv']);
+  });
+
+  it.each([
+    [['--epoch', '5'], `Run "RUN" has no figures of epoch 5; epochs with figures: 1.`],
+    [['--scale', '4'], '--scale must be one of 1, 2, 3, not "4".'],
+    [['--scale', '1.5'], '--scale must be one of 1, 2, 3, not "1.5".'],
+    [['--format', 'png,jpg'], '--format takes png, svg or both separated by a comma (png,svg), not "jpg".'],
+    [['--background', 'blue'], '--background must be one of light, dark, transparent, not "blue".'],
+  ])('refuses %j naming the allowed values, and writes nothing', async (flags, message) => {
+    const out = join(tmp.dir, 'report');
+    const result = await run('runs', 'export', runId, '--out', out, '--data-dir', tmp.dir, ...flags);
+    expect(result).toMatchObject({ code: 2, stdout: '' });
+    expect(result.stderr).toBe(`vae-studio: ${message.replace('RUN', runId)}\n`);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('writes only the formats asked for, at the scale asked for', async () => {
+    const out = join(tmp.dir, 'report');
+    const result = await run(
+      'runs',
+      'export',
+      runId,
+      '--out',
+      out,
+      '--data-dir',
+      tmp.dir,
+      '--format',
+      'svg',
+      '--scale',
+      '3',
+    );
+    expect(result).toMatchObject({ code: 0, stdout: `Wrote 11 files to ${out}\n` });
+    const names = readdirSync(out);
+    expect(names.filter((n) => n.endsWith('.png'))).toEqual([]);
+    expect(names.filter((n) => n.endsWith('.svg')).sort()).toEqual([
+      'gallery.svg',
+      'kl.svg',
+      'latent.svg',
+      'loss.svg',
+      'manifold.svg',
+      'prior.svg',
+    ]);
+    // 3×3 manifold of 4-pixel images (the fixture's): 52 + 12 + 12 units wide, 12 + 12 + 44 high, ×3.
+    expect(readFileSync(join(out, 'manifold.svg'), 'utf8')).toMatch(
+      /^<svg [^>]*width="228" height="204" viewBox="0 0 76 68"/,
+    );
   });
 });

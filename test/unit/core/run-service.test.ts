@@ -179,6 +179,28 @@ describe('run service', () => {
     expect(host.jobs[1]?.checkpoint?.epoch).toBe(1);
   });
 
+  it('says when a run resumes from an older checkpoint that cannot continue bit for bit', async () => {
+    const run = await start();
+    host.ready(run.id);
+    await tick();
+    host.epoch(run.id, 1, hp);
+    host.end(run.id, 'stopped', 'Stopped by the user.');
+    // A format-1 checkpoint after some steps: Adam's β powers were not saved.
+    const old = checkpointFor(hp, 1);
+    core.store.recordEpoch({
+      runId: run.id,
+      metrics: metrics(1),
+      checkpoint: { ...old, optimizer: [{ name: 'iterations', shape: [], data: Float32Array.of(4) }] },
+    });
+    await core.dispatch('runs:resume', { runId: run.id });
+    await tick();
+    host.ready(run.id);
+    await tick();
+    expect(core.store.getRunSummary(run.id).statusMessage).toMatch(
+      /older version \(format 1\).*approximately/,
+    );
+  });
+
   it('decodes latent points on the host with the stored decoder of an epoch, read once per epoch', async () => {
     const run = await start();
     host.ready(run.id);

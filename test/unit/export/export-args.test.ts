@@ -38,3 +38,27 @@ describe('path arguments', () => {
     ).toBe('path: A path must not contain a NUL character.');
   });
 });
+
+describe('figure arguments of runs:export', () => {
+  it('accept the scales, formats and backgrounds the app writes', () => {
+    const arg = { runId: 'r1', dir: '/tmp/r' };
+    expect(
+      refusal('runs:export', { ...arg, scale: 3, formats: ['svg'], background: 'transparent' }),
+    ).toBeNull();
+  });
+
+  it('refuse others, naming the allowed values', () => {
+    const arg = { runId: 'r1', dir: '/tmp/r' };
+    expect(refusal('runs:export', { ...arg, scale: 4 })).toBe('scale: scale must be one of 1, 2, 3.');
+    expect(refusal('runs:export', { ...arg, scale: '2' })).toBe('scale: scale must be one of 1, 2, 3.');
+    expect(refusal('runs:export', { ...arg, formats: ['png', 'jpg'] })).toBe(
+      'formats.1: formats must be png or svg.',
+    );
+    expect(refusal('runs:export', { ...arg, formats: [] })).toBe(
+      'formats: formats must name at least one of png, svg.',
+    );
+    expect(refusal('runs:export', { ...arg, background: 'blue' })).toBe(
+      'background: background must be one of light, dark, transparent.',
+    );
+  });
+});

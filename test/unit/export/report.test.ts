@@ -145,8 +145,18 @@ describe('exportReport', () => {
     expect([...result.files].sort()).toEqual(
       [
         'gallery.png',
+        'gallery.svg',
         'manifold.png',
+        'manifold.svg',
         'prior.png',
+        'prior.svg',
+        'latent.png',
+        'latent.svg',
+        'loss.png',
+        'loss.svg',
+        'kl.png',
+        'kl.svg',
+        'report.html',
         'metrics.csv',
         'batches.csv',
         'latent.csv',
@@ -159,40 +169,98 @@ describe('exportReport', () => {
     );
   });
 
-  it('draws the gallery as 3 rows × 10, upscaled ×2 nearest-neighbour, with the originals on top', async () => {
+  it('draws the gallery as 3 named rows × 10 at scale 2, nearest-neighbour, with the originals on top', async () => {
     const { run } = trainedRun(hyperparams({ hidden: [8], epochs: 1 }), 1);
     const dir = join(tmp.dir, 'report');
     await exportReport({ store, runId: run.id, dir });
     const snap: Snapshot = store.getSnapshot(run.id);
+    // Layout in figure units: 8 padding, 124 for the row names, 10 tiles of 28 with gaps of 2.
     const meta = await sharp(join(dir, 'gallery.png')).metadata();
-    expect([meta.width, meta.height, meta.channels, meta.format]).toEqual([
-      (10 * 28 + 11 * 2) * 2,
-      (3 * 28 + 4 * 2) * 2,
-      1,
+    expect([meta.width, meta.height, meta.format]).toEqual([
+      (8 + 124 + 10 * 30 - 2 + 8) * 2,
+      (8 + 3 * 30 - 2 + 16 + 8) * 2,
       'png',
     ]);
-    // sharp hands decoded pixels back as sRGB; one channel of a grey image is the grey value.
     const { data, info } = await sharp(join(dir, 'gallery.png'))
       .extractChannel(0)
       .raw()
       .toBuffer({ resolveWithObject: true });
     const at = (x: number, y: number) => data[y * info.width + x];
-    // Pixel (r, c) of tile (row, col) sits at ((gap + col·(28+gap) + c)·2, (gap + row·(28+gap) + r)·2).
+    // Pixel (r, c) of tile (row, col) covers the 2×2 block at ((132 + col·30 + c)·2, (8 + row·30 + r)·2).
     const px = (row: number, col: number, r: number, c: number) =>
-      [(2 + col * 30 + c) * 2, (2 + row * 30 + r) * 2] as const;
+      [(132 + col * 30 + c) * 2, (8 + row * 30 + r) * 2] as const;
     expect(at(...px(0, 0, 0, 0))).toBe(snap.gallery.original[0]);
     expect(at(...px(0, 3, 5, 7))).toBe(snap.gallery.original[3 * 784 + 5 * 28 + 7]);
     expect(at(...px(1, 9, 27, 27))).toBe(snap.gallery.mean[9 * 784 + 783]);
     expect(at(...px(2, 4, 10, 10))).toBe(snap.gallery.sampled[4 * 784 + 10 * 28 + 10]);
-    // Nearest-neighbour: each source pixel is a 2×2 block.
+    // Nearest-neighbour: each source pixel is a 2×2 block of exactly its value.
     const [x, y] = px(2, 4, 10, 10);
     expect([at(x + 1, y), at(x, y + 1), at(x + 1, y + 1)]).toEqual([at(x, y), at(x, y), at(x, y)]);
-    expect(at(0, 0)).toBe(255); // the gap
+    expect(at(0, 0)).toBe(255); // the light background
 
-    const manifold = await sharp(join(dir, 'manifold.png')).metadata();
-    expect([manifold.width, manifold.height]).toEqual([4 * 28 * 2, 4 * 28 * 2]);
+    const svg = readFileSync(join(dir, 'gallery.svg'), 'utf8');
+    expect([...svg.matchAll(/<text[^>]*font-size="12"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1])).toEqual([
+      'original',
+      'generator(z_mu)',
+      'sampled z',
+    ]);
     const prior = await sharp(join(dir, 'prior.png')).metadata();
-    expect([prior.width, prior.height]).toEqual([(10 * 28 + 11 * 2) * 2, (2 * 28 + 3 * 2) * 2]);
+    // 12 samples: rows of 10 and 2, no names.
+    expect([prior.width, prior.height]).toEqual([(8 + 10 * 30 - 2 + 8) * 2, (8 + 2 * 30 - 2 + 8) * 2]);
+  });
+
+  it('draws the manifold with every digit at twice its size, ticks on every cell and z [0], z [1] axis titles', async () => {
+    const { run } = trainedRun(hyperparams({ hidden: [8], epochs: 1 }), 1);
+    const dir = join(tmp.dir, 'report');
+    await exportReport({ store, runId: run.id, dir });
+    const snap: Snapshot = store.getSnapshot(run.id);
+    const meta = await sharp(join(dir, 'manifold.png')).metadata();
+    // Margins 52 left, 12 right, 12 top, 44 bottom around 4×28 units.
+    expect([meta.width, meta.height]).toEqual([(52 + 112 + 12) * 2, (12 + 112 + 44) * 2]);
+    const { data, info } = await sharp(join(dir, 'manifold.png'))
+      .extractChannel(0)
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const at = (x: number, y: number) => data[y * info.width + x];
+    // Tile (1, 2) pixel (3, 4): inside the frame line, so compare away from the edges.
+    expect(at((52 + 2 * 28 + 4) * 2, (12 + 1 * 28 + 3) * 2)).toBe(
+      snap.manifold.images[(1 * 4 + 2) * 784 + 3 * 28 + 4],
+    );
+    const svg = readFileSync(join(dir, 'manifold.svg'), 'utf8');
+    const texts = (group: string) =>
+      [
+        ...(new RegExp(`<g class="${group}"[^>]*>([\\s\\S]*?)</g>`).exec(svg)?.[1] ?? '').matchAll(
+          />([^<]+)<\/text>/g,
+        ),
+      ].map((m) => m[1]);
+    expect(texts('x-ticks')).toEqual(['-2.0', '-0.7', '0.7', '2.0']);
+    expect(texts('y-ticks')).toEqual(['2.0', '0.7', '-0.7', '-2.0']);
+    expect(texts('axis-labels')).toEqual(['z [0]', 'z [1]']);
+    expect(svg).toContain('image-rendering:pixelated');
+  });
+
+  it('draws the latent scatter with one legend entry per class, named by the dataset, in tab10', async () => {
+    const { run } = trainedRun(hyperparams({ hidden: [8], epochs: 1 }), 1);
+    const dir = join(tmp.dir, 'report');
+    await exportReport({ store, runId: run.id, dir, formats: ['svg'] });
+    const svg = readFileSync(join(dir, 'latent.svg'), 'utf8');
+    const legend = /<g class="legend"[^>]*>([\s\S]*?)<\/g>/.exec(svg)?.[1] ?? '';
+    expect([...legend.matchAll(/>([^<]+)<\/text>/g)].map((m) => m[1])).toEqual(
+      Array.from({ length: 10 }, (_, i) => String(i)),
+    );
+    expect([...legend.matchAll(/fill="(#[0-9a-f]{6})"/g)].map((m) => m[1])).toEqual([
+      '#1f77b4',
+      '#ff7f0e',
+      '#2ca02c',
+      '#d62728',
+      '#9467bd',
+      '#8c564b',
+      '#e377c2',
+      '#7f7f7f',
+      '#bcbd22',
+      '#17becf',
+    ]);
+    expect(existsSync(join(dir, 'latent.png'))).toBe(false);
   });
 
   it('writes metrics, batches and latent codes as CSV, and hyperparameters with run metadata as JSON', async () => {
@@ -417,11 +485,21 @@ describe('exportReport', () => {
     writeFileSync(join(dir, 'metrics.csv'), 'old');
     writeFileSync(join(dir, 'model', 'decoder', 'model.json'), 'old');
     const result = await exportReport({ store, runId: run.id, dir, overwrite: true });
-    expect(result.files).toHaveLength(11);
+    expect(result.files).toHaveLength(21);
     expect(readdirSync(dir).sort()).toEqual(
       [
         'batches.csv',
         'gallery.png',
+        'gallery.svg',
+        'kl.png',
+        'kl.svg',
+        'latent.png',
+        'latent.svg',
+        'loss.png',
+        'loss.svg',
+        'manifold.svg',
+        'prior.svg',
+        'report.html',
         'hyperparams.json',
         'latent.csv',
         'manifold.png',

@@ -13,7 +13,7 @@ import { useDatasetsStore } from '../../../src-renderer/stores/datasets';
 import { decodeBatchLimit, useExploreStore } from '../../../src-renderer/stores/explore';
 import { useNewRunStore } from '../../../src-renderer/stores/new-run';
 import { useOpenRunStore } from '../../../src-renderer/stores/open-run';
-import { useRunsStore } from '../../../src-renderer/stores/runs';
+import { firstPageSize, pageSize, useRunsStore } from '../../../src-renderer/stores/runs';
 import { writeTinyIdxSet } from '../../fixtures/datasets/idx-fixtures';
 import { openTestCore, tinyHyperparams, workerBuilt, type SpyApi, type TestCore } from './real-core';
 
@@ -91,8 +91,42 @@ suite('runs store', () => {
       descending: true,
       text: 'latent',
       status: ['completed'],
+      limit: firstPageSize,
     });
     expect(runs.runs.map((r) => r.name)).toEqual(['beta']);
+  });
+
+  it('reads a long list in pages, in the core’s order, keeping ticks on runs still listed', async () => {
+    const runs = useRunsStore();
+    await runs.load();
+    const kept = runs.runs[0]!.id;
+    runs.toggleSelected(kept);
+    // More runs than the first page, straight into the store (training each would take minutes).
+    const hp = runs.runs[0]!.hyperparams;
+    for (let i = 0; i < firstPageSize + 30; i++) {
+      const run = t.core.store.createRun({
+        hyperparams: hp,
+        datasetHash: three.datasetHash,
+        name: `paged ${i}`,
+      });
+      t.core.store.setStatus({ runId: run.id, status: 'stopped' });
+    }
+    api.calls.length = 0;
+    await runs.load();
+    const calls = api.callsOf('runs:list');
+    expect(calls.map((c) => [c.limit, c.offset])).toEqual([
+      [firstPageSize, undefined],
+      [pageSize, firstPageSize],
+    ]);
+    expect(runs.complete).toBe(true);
+    const whole = await t.core.dispatch('runs:list', {});
+    if (!whole.ok) throw new Error(whole.error.message);
+    expect(runs.sorted.map((r) => r.id)).toEqual((whole.value as RunSummary[]).map((r) => r.id));
+    expect(runs.selected).toEqual([kept]);
+    expect(runs.selectedSet.has(kept)).toBe(true);
+    for (const r of runs.runs.filter((r) => r.name.startsWith('paged '))) {
+      await t.core.dispatch('runs:delete', { runId: r.id });
+    }
   });
 
   it('sorts by a column, flipping on the second click', async () => {

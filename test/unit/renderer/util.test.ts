@@ -25,6 +25,7 @@ import {
 import { shortcutFor, type KeyLike } from '../../../src-renderer/lib/shortcuts';
 import { err, ok, type Result } from '../../../shared/result';
 import { fakeEpoch } from './fixtures';
+import { rowWindow } from '../../../src-renderer/composables/use-virtual-rows';
 
 describe('ETA', () => {
   const base = {
@@ -101,6 +102,7 @@ describe('shortcuts', () => {
     expect(shortcutFor(key('n'))).toEqual({ kind: 'navigate', to: '/new' });
     expect(shortcutFor(key('2'))).toEqual({ kind: 'navigate', to: '/runs' });
     expect(shortcutFor(key('3'))).toEqual({ kind: 'navigate', to: '/compare' });
+    expect(shortcutFor(key('5'))).toEqual({ kind: 'navigate', to: '/sweeps' });
     expect(shortcutFor(key('s'))).toEqual({ kind: 'stop' });
     expect(shortcutFor(key('?'))).toEqual({ kind: 'help' });
     expect(shortcutFor(key('x'))).toBeNull();
@@ -352,5 +354,35 @@ describe('probes', () => {
     expect(painted).toBe(true);
     expect(ms).toBeGreaterThanOrEqual(12.3);
     expect(Math.round(ms * 10) / 10).toBe(ms);
+  });
+});
+
+describe('row window', () => {
+  it('renders the rows in view plus the overscan, and stands the rest in as space', () => {
+    const base = { count: 10_000, rowHeight: 40, viewport: 400, overscan: 8 };
+    expect(rowWindow({ ...base, scrollTop: 0 })).toEqual({
+      start: 0,
+      end: 19,
+      padTop: 0,
+      padBottom: 9981 * 40,
+    });
+    expect(rowWindow({ ...base, scrollTop: 4000 })).toEqual({
+      start: 92,
+      end: 119,
+      padTop: 92 * 40,
+      padBottom: (10_000 - 119) * 40,
+    });
+    // Scrolled to the very end, and past it (overscroll), never beyond the list.
+    expect(rowWindow({ ...base, scrollTop: 400_000 })).toMatchObject({
+      start: 9992,
+      end: 10_000,
+      padBottom: 0,
+    });
+    expect(rowWindow({ ...base, count: 3, scrollTop: -50 })).toEqual({
+      start: 0,
+      end: 3,
+      padTop: 0,
+      padBottom: 0,
+    });
   });
 });

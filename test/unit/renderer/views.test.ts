@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { flushPromises, mount } from '@vue/test-utils';
+import { formatSize } from '../../../shared/bytes';
 import { defineComponent, h, ref } from 'vue';
 import { createPinia, setActivePinia, type Pinia } from 'pinia';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -157,6 +158,33 @@ suite('New run', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('imports with class names, shows them, renames them and refuses a list of the wrong length', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vae-idx-'));
+    const tiny = await writeTinyIdxSet(dir);
+    const w = await mountAt('/new');
+    await w.find('[data-testid="dataset-import-toggle"]').trigger('click');
+    await w.find('[data-testid="dataset-import-name"]').setValue('named');
+    await w.find('[data-testid="dataset-import-paths"]').setValue(tiny.files.join('\n'));
+    await w.find('[data-testid="dataset-import-class-names"]').setValue('cat, dog, eel');
+    await w.find('[data-testid="dataset-import-submit"]').trigger('click');
+    await vi.waitFor(() => expect(w.find('[data-testid="dataset-class-names"]').exists()).toBe(true));
+    expect(w.find('[data-testid="dataset-class-names"]').text()).toBe('cat, dog, eel');
+    await w.find('[data-testid="dataset-class-names-edit"]').trigger('click');
+    await w.find('[data-testid="dataset-class-names-input"]').setValue('cat\ndog');
+    await w.find('[data-testid="dataset-class-names-save"]').trigger('click');
+    await vi.waitFor(() => expect(w.find('[data-testid="dataset-class-names-error"]').exists()).toBe(true));
+    expect(w.find('[data-testid="dataset-class-names-error"]').text()).toContain('the dataset has 3 classes');
+    await w.find('[data-testid="dataset-class-names-input"]').setValue('cat\ndog\nfish');
+    await w.find('[data-testid="dataset-class-names-save"]').trigger('click');
+    await vi.waitFor(() =>
+      expect(w.find('[data-testid="dataset-class-names"]').text()).toBe('cat, dog, fish'),
+    );
+    const listed = await api.call['datasets:list']({});
+    expect(listed.ok && listed.value.find((d) => d.name === 'named')?.labels).toEqual(['cat', 'dog', 'fish']);
+    w.unmount();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('offers no file dialog in browser mode', async () => {
     const w = await mountAt('/new');
     await w.find('[data-testid="dataset-import-toggle"]').trigger('click');
@@ -211,6 +239,12 @@ suite('Runs', () => {
     const row = w.find(`[data-testid="run-row-${run.id}"]`);
     expect(row.text()).toContain('seed run');
     expect(w.find(`[data-testid="run-loss-${run.id}"]`).text()).toBe(run.lastTest?.loss.toFixed(1));
+    // Its size, as the store measures it (a trained run holds megabytes of figures and weights).
+    const listed = await api.call['runs:get']({ runId: run.id });
+    if (!listed.ok) throw new Error(listed.error.message);
+    expect(w.find(`[data-testid="run-size-${run.id}"]`).text()).toBe(
+      formatSize(listed.value.sizeBytes ?? -1),
+    );
     await w.find(`[data-testid="run-delete-${run.id}"]`).trigger('click');
     expect(document.querySelector('[data-testid="confirm-dialog"]')).not.toBeNull();
     expect(api.callsOf('runs:delete')).toEqual([]);
@@ -219,6 +253,37 @@ suite('Runs', () => {
     expect(api.callsOf('runs:delete')).toEqual([{ runId: run.id }]);
     expect(w.find(`[data-testid="run-row-${run.id}"]`).exists()).toBe(false);
     w.unmount();
+  });
+
+  it('renders only the rows in view of a long list, and ticks survive scrolling', async () => {
+    // A core of its own with 300 runs written straight to its store (training each would take minutes).
+    const many = openTestCore();
+    useAppStore().attach(many.api);
+    const hp = { ...tinyHyperparams, dataset: 'mnist' };
+    const ids: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const run = many.core.store.createRun({ hyperparams: hp, datasetHash: 'sha256:x', name: `run ${i}` });
+      many.core.store.setStatus({ runId: run.id, status: 'stopped' });
+      ids.unshift(run.id); // newest first, as listed
+    }
+    const w = await mountAt('/runs');
+    await vi.waitFor(() => expect(w.find('[data-testid="runs-count"]').text()).toBe('300 runs'));
+    const rendered = () => w.findAll('[data-testid^="run-row-"]').map((r) => r.attributes('data-testid'));
+    // jsdom has no layout: the window's 768 px stand in for the box (20 rows in view, 8 more below).
+    expect(rendered()).toEqual(ids.slice(0, 29).map((id) => `run-row-${id}`));
+    await w.find(`[data-testid="run-select-${ids[0]}"]`).setValue(true);
+    const scroller = w.find('[data-testid="runs-scroll"]').element as HTMLElement;
+    Object.defineProperty(scroller, 'scrollTop', { configurable: true, value: 200 * 40 });
+    scroller.dispatchEvent(new Event('scroll'));
+    await flushPromises();
+    expect(rendered()[0]).toBe(`run-row-${ids[192]}`);
+    expect(w.find(`[data-testid="run-row-${ids[0]}"]`).exists()).toBe(false);
+    Object.defineProperty(scroller, 'scrollTop', { configurable: true, value: 0 });
+    scroller.dispatchEvent(new Event('scroll'));
+    await flushPromises();
+    expect((w.find(`[data-testid="run-select-${ids[0]}"]`).element as HTMLInputElement).checked).toBe(true);
+    w.unmount();
+    await many.close();
   });
 
   it('renames in place', async () => {
@@ -464,6 +529,20 @@ suite('About', () => {
     ]) {
       expect(w.find(`[data-testid="${id}"]`).exists(), id).toBe(true);
     }
+    w.unmount();
+  });
+
+  it('shows the database size and sets the retention new runs take', async () => {
+    const w = await mountAt('/about');
+    await flushPromises();
+    expect(w.find('[data-testid="about-storage"]').text()).toMatch(/^\d+(\.\d)? [KMG]?B on disk \(runs /);
+    const select = w.find('[data-testid="about-retention"]');
+    expect((select.element as HTMLSelectElement).value).toBe('all');
+    await select.setValue('5');
+    await flushPromises();
+    expect(api.callsOf('runs:retention').at(-1)).toEqual({ keepCheckpoints: 5 });
+    const now = await api.call['runs:retention']({});
+    expect(now.ok && now.value.keepCheckpoints).toBe(5);
     w.unmount();
   });
 });

@@ -106,7 +106,8 @@ describe('migrations', () => {
     store.close();
 
     const after = new Database(file, { readonly: true });
-    expect(schemaVersion(after)).toBe(2);
+    // The store brings the file to the newest schema, 0002 included.
+    expect(schemaVersion(after)).toBe(latestVersion);
     expect(indexes(after)).toEqual(
       expect.arrayContaining(['runs_by_created', 'runs_by_dataset', 'runs_by_status', 'runs_by_test_loss']),
     );
@@ -118,6 +119,67 @@ describe('migrations', () => {
       .join(' ');
     expect(plan).toMatch(/runs_by_status/);
     after.close();
+  });
+
+  it('0003-sweeps: adds the sweep queue to a version-2 database holding runs', () => {
+    const sweepsVersion = migrations.find((m) => m.name === 'sweeps')!.version;
+    const db = new Database(file);
+    db.pragma('foreign_keys = ON');
+    migrate(db, { target: sweepsVersion - 1 });
+    insertV1Run(db, 'a');
+    expect(tables(db)).not.toContain('sweeps');
+    expect(migrate(db, { target: sweepsVersion })).toEqual([sweepsVersion]);
+    expect(tables(db)).toEqual(expect.arrayContaining(['sweeps', 'sweep_jobs']));
+    expect(indexes(db)).toEqual(expect.arrayContaining(['sweep_jobs_by_sweep', 'sweep_jobs_by_run']));
+    // Old runs are untouched; a job can point at one, and forgets it when the run is deleted.
+    db.prepare(
+      `INSERT INTO sweeps (id, name, status, created_at, spec) VALUES ('s', 'sweep', 'queued', '2026-01-01', '{}')`,
+    ).run();
+    db.prepare(
+      `INSERT INTO sweep_jobs (sweep_id, position, status, hyperparams, swept_values, run_id)
+       VALUES ('s', 0, 'completed', '{}', '{"beta":1}', 'a')`,
+    ).run();
+    expect(() =>
+      db
+        .prepare(
+          `INSERT INTO sweep_jobs (sweep_id, position, status, hyperparams, swept_values) VALUES ('s', 1, 'lost', '{}', '{}')`,
+        )
+        .run(),
+    ).toThrow(/CHECK constraint/);
+    db.prepare("DELETE FROM runs WHERE id = 'a'").run();
+    expect(db.prepare('SELECT run_id FROM sweep_jobs').pluck().get()).toBeNull();
+    db.prepare("DELETE FROM sweeps WHERE id = 's'").run();
+    expect(db.prepare('SELECT count(*) FROM sweep_jobs').pluck().get()).toBe(0);
+    db.close();
+  });
+
+  it('0004-retention: upgrades a version-3 database; old runs keep every epoch, new ones take the default', () => {
+    const db = new Database(file);
+    migrate(db, { target: 3 });
+    insertV1Run(db, 'a');
+    db.prepare("INSERT INTO decoder_weights (run_id, epoch, data) VALUES ('a', 1, x'00')").run();
+    db.close();
+
+    const store = openStore({ path: file, appVersion: '0.1.0' });
+    expect(store.getRun('a').keepCheckpoints).toBeNull();
+    expect(store.getRun('a').epochs.map((e) => e.epoch)).toEqual([1]);
+    expect(store.getDefaultKeepCheckpoints()).toBeNull();
+    store.setDefaultKeepCheckpoints(5);
+    const fresh = store.createRun({ hyperparams: hyperparams(), datasetHash: 'h' });
+    expect(store.getRun(fresh.id).keepCheckpoints).toBe(5);
+    store.close();
+
+    const after = new Database(file, { readonly: true });
+    expect(schemaVersion(after)).toBeGreaterThanOrEqual(4);
+    expect(tables(after)).toContain('settings');
+    expect(
+      after.prepare("SELECT value FROM settings WHERE key = 'retention.keepCheckpoints'").pluck().get(),
+    ).toBe('5');
+    // The schema itself refuses a retention below 1.
+    after.close();
+    const raw = new Database(file);
+    expect(() => raw.prepare("UPDATE runs SET keep_checkpoints = 0 WHERE id = 'a'").run()).toThrow(/CHECK/);
+    raw.close();
   });
 
   it('rolls a failing migration back whole and leaves the version unchanged', () => {

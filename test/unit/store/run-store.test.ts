@@ -134,6 +134,10 @@ describe('RunStore: runs', () => {
     expect(ids({ text: '%' })).toEqual(['beta 50%']); // % is literal, not a wildcard
     expect(ids({ text: 'a_p' })).toEqual([]); // _ is literal too
     expect(ids({ limit: 2 })).toEqual(['Gamma', 'beta 50%']);
+    // Pages: the renderer reads a long list this way, in the same order as a whole read.
+    expect(ids({ limit: 2, offset: 2 })).toEqual(['Alpha']);
+    expect(ids({ sort: 'name', limit: 1, offset: 1 })).toEqual(['beta 50%']);
+    expect(ids({ offset: 3 })).toEqual([]);
     expect(store.listRuns({ sort: 'testLoss' })[0]!.lastTest).toEqual(metrics(1, 140).test);
   });
 

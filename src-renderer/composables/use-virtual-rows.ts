@@ -1,0 +1,103 @@
+import { computed, onBeforeUnmount, ref, watch, type Ref } from 'vue';
+
+/** Which rows of a long list to render: the ones in view plus a margin, and the space around them. */
+export interface RowWindow {
+  /** First rendered row. */
+  start: number;
+  /** One past the last rendered row. */
+  end: number;
+  /** Height of the rows above `start`, in px, kept as empty space. */
+  padTop: number;
+  /** Height of the rows from `end` on. */
+  padBottom: number;
+}
+
+/**
+ * The rows to render of `count` rows of `rowHeight` px when `scrollTop` px are
+ * scrolled past in a viewport `viewport` px tall; `overscan` more on each side so a
+ * fast scroll shows no blank before the next frame. Pure, for tests.
+ */
+export function rowWindow(args: {
+  count: number;
+  rowHeight: number;
+  scrollTop: number;
+  viewport: number;
+  overscan: number;
+}): RowWindow {
+  const { count, rowHeight, scrollTop, viewport, overscan } = args;
+  const first = Math.floor(Math.max(0, scrollTop) / rowHeight);
+  const start = Math.min(count, Math.max(0, first - overscan));
+  const end = Math.min(count, first + Math.ceil(viewport / rowHeight) + 1 + overscan);
+  return { start, end, padTop: start * rowHeight, padBottom: (count - end) * rowHeight };
+}
+
+/**
+ * Windowing for a scrolling container of fixed-height rows: renders only what is in
+ * view, so ten thousand runs cost what forty do. Before the container has a size
+ * (or where there is no layout, as in tests) the window's height stands in.
+ */
+export function useVirtualRows(args: {
+  container: Ref<HTMLElement | null>;
+  count: Ref<number>;
+  rowHeight: number;
+  overscan?: number;
+}) {
+  const scrollTop = ref(0);
+  const viewport = ref(0);
+  const overscan = args.overscan ?? 8;
+  let observer: ResizeObserver | null = null;
+
+  function measure(): void {
+    const el = args.container.value;
+    scrollTop.value = el?.scrollTop ?? 0;
+    viewport.value = el?.clientHeight ?? 0;
+  }
+  function onScroll(): void {
+    scrollTop.value = args.container.value?.scrollTop ?? 0;
+  }
+
+  watch(
+    args.container,
+    (el, old) => {
+      old?.removeEventListener('scroll', onScroll);
+      observer?.disconnect();
+      observer = null;
+      if (!el) return;
+      el.addEventListener('scroll', onScroll, { passive: true });
+      if (typeof ResizeObserver !== 'undefined') {
+        observer = new ResizeObserver(measure);
+        observer.observe(el);
+      }
+      measure();
+    },
+    { immediate: true, flush: 'post' },
+  );
+  onBeforeUnmount(() => {
+    args.container.value?.removeEventListener('scroll', onScroll);
+    observer?.disconnect();
+  });
+
+  const window = computed(() =>
+    rowWindow({
+      count: args.count.value,
+      rowHeight: args.rowHeight,
+      scrollTop: scrollTop.value,
+      viewport: viewport.value || (globalThis.innerHeight ?? 800),
+      overscan,
+    }),
+  );
+
+  /** Scrolls so that row `index` is in view (keyboard and "go to" use). */
+  function scrollToRow(index: number): void {
+    const el = args.container.value;
+    if (!el) return;
+    const top = index * args.rowHeight;
+    if (top < el.scrollTop) el.scrollTop = top;
+    else if (top + args.rowHeight > el.scrollTop + el.clientHeight) {
+      el.scrollTop = top + args.rowHeight - el.clientHeight;
+    }
+    onScroll();
+  }
+
+  return { window, scrollToRow };
+}
