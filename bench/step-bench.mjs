@@ -46,7 +46,8 @@ function mnistImages(count) {
 }
 
 async function child(spec) {
-  const { model, config, steps, warmup } = spec;
+  const { model, config, warmup } = spec;
+  let { steps } = spec;
   if (config === 'fast-fma') {
     require('node:v8').setFlagsFromString('--experimental-wasm-relaxed-simd');
   }
@@ -57,12 +58,28 @@ async function child(spec) {
   const { createAdam } = require(path.join(dist, 'ops.js'));
   const { createVae } = require(path.join(dist, 'model.js'));
   const { modelSpecFor } = require(path.join(dist, 'model-spec.js'));
-  const { trainStep } = require(path.join(dist, 'step.js'));
+  const { trainStep, trainStepTensor } = require(path.join(dist, 'step.js'));
   const { presetById } = require(path.join(root, 'dist', 'node', 'shared', 'hyperparams.js'));
   const hp = presetById(model === 'conv' ? 'keras-conv' : 'keras-blog').hyperparams;
   let device =
     config === 'fast-fma' ? 'CPU (WebAssembly, SIMD, fused multiply-add)' : 'CPU (WebAssembly, SIMD)';
-  if (config === 'native') {
+  // GPU work per step on webgpu: programs dispatched and tensors read back, counted at the backend.
+  const gpu = config === 'webgpu' ? { dispatches: 0, reads: 0 } : null;
+  let { steps: timedSteps, warmup: warmupCount } = { steps, warmup };
+  if (config === 'webgpu') {
+    // Any adapter when asked for by name, a software one included (its row says so).
+    device = (await initBackend({ choice: 'webgpu', arch: hp.arch })).device;
+    const backend = tf.backend();
+    const run = backend.runWebGPUProgram.bind(backend);
+    backend.runWebGPUProgram = (...args) => ((gpu.dispatches += 1), run(...args));
+    const read = backend.read.bind(backend);
+    backend.read = (...args) => ((gpu.reads += 1), read(...args));
+    if (device.includes('software')) {
+      // SwiftShader takes seconds a step: a few steps say what the GPU does, not how fast.
+      timedSteps = Math.min(steps, 16);
+      warmupCount = Math.min(warmup, 8);
+    }
+  } else if (config === 'native') {
     // The engine's own backend choice, forced to TensorFlow's native binding.
     device = (await initBackend({ choice: 'tensorflow', arch: hp.arch })).device;
   } else {
@@ -91,14 +108,41 @@ async function child(spec) {
     const [x, epsilon] = batches[i % batches.length];
     losses.push(trainStep({ vae, optimizer, variables, x, epsilon, beta: hp.beta }).loss);
   };
-  for (let i = 0; i < warmup; i++) step(i);
   const times = [];
-  const cpu0 = process.cpuUsage();
-  for (let i = 0; i < steps; i++) {
-    const t0 = performance.now();
-    step(i);
-    times.push(performance.now() - t0);
+  let cpu0 = process.cpuUsage();
+  if (gpu) {
+    // As the training loop runs a GPU: losses read back asynchronously, 8 steps at a time.
+    const group = 8;
+    const runGroup = async (first) => {
+      const terms = [];
+      for (let i = first; i < first + group; i++) {
+        const [x, epsilon] = batches[i % batches.length];
+        terms.push(trainStepTensor({ vae, optimizer, variables, x, epsilon, beta: hp.beta }));
+      }
+      const stacked = tf.stack(terms);
+      const values = await stacked.data();
+      tf.dispose([stacked, ...terms]);
+      for (let j = 0; j < group; j++) losses.push(values[3 * j]);
+    };
+    for (let i = 0; i < warmupCount; i += group) await runGroup(i);
+    gpu.dispatches = 0;
+    gpu.reads = 0;
+    cpu0 = process.cpuUsage();
+    for (let i = 0; i < timedSteps; i += group) {
+      const t0 = performance.now();
+      await runGroup(i);
+      const perStep = (performance.now() - t0) / group;
+      for (let j = 0; j < group; j++) times.push(perStep);
+    }
+  } else {
+    for (let i = 0; i < warmup; i++) step(i);
+    for (let i = 0; i < steps; i++) {
+      const t0 = performance.now();
+      step(i);
+      times.push(performance.now() - t0);
+    }
   }
+  steps = times.length;
   const cpu = process.cpuUsage(cpu0);
   times.sort((a, b) => a - b);
   const median = times[times.length >> 1];
@@ -119,6 +163,7 @@ async function child(spec) {
     finite,
     fma: device.includes('fused multiply-add'),
     tensors: tf.memory().numTensors,
+    ...(gpu ? { dispatchesPerStep: gpu.dispatches / steps, readsPerStep: gpu.reads / steps } : {}),
   };
 }
 
@@ -127,7 +172,7 @@ async function child(spec) {
 function parseArgs(argv) {
   const o = {
     models: ['mlp', 'conv'],
-    configs: ['stock', 'fast', 'fast-fma', 'native'],
+    configs: ['stock', 'fast', 'fast-fma', 'native', 'webgpu'],
     repeats: 3,
     stepsMlp: 150,
     stepsConv: 15,
@@ -283,6 +328,10 @@ export function runStepBench(options = {}) {
       samplesPerS: batch / (ms / 1000),
       peakRssMb: Math.max(...ok.map((r) => r.peakRssMb ?? 0)),
       finite: ok.every((r) => r.finite !== false),
+      device: ok[0].device,
+      ...(ok[0].dispatchesPerStep === undefined
+        ? {}
+        : { dispatchesPerStep: ok[0].dispatchesPerStep, readsPerStep: ok[0].readsPerStep }),
     });
   }
   for (const r of rows) {
@@ -302,9 +351,16 @@ const labels = {
   fast: 'wasm, our kernels (1 thread)',
   'fast-fma': 'wasm, our kernels + FMA (1 thread; default)',
   native: 'tfjs-node (TensorFlow threads)',
+  webgpu: 'webgpu (Dawn)',
 };
 const labelOf = (config) =>
   labels[config] ?? (config.startsWith('torch-') ? `PyTorch (${config.slice(6, -1)} thread(s))` : config);
+/** A row's backend: the webgpu one names its adapter and its GPU work per step. */
+const rowLabel = (r) =>
+  r.config === 'webgpu' && !r.error
+    ? `webgpu — ${r.device}${r.device.includes('software') ? ', not a speed claim' : ''}; ` +
+      `${r.dispatchesPerStep.toFixed(0)} dispatches, ${r.readsPerStep.toFixed(3)} read-backs per step`
+    : labelOf(r.config);
 
 function printTable(rows, threads) {
   const header = [
@@ -323,7 +379,7 @@ function printTable(rows, threads) {
       ? [r.model, labelOf(r.config), '', '—', '—', '—', '—', ...threads.map(() => '—'), r.error]
       : [
           r.model,
-          labelOf(r.config),
+          rowLabel(r),
           String(r.batch),
           r.msPerStep.toFixed(2),
           r.sPerEpoch.toFixed(2),

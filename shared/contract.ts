@@ -20,6 +20,8 @@ export interface BackendInfo {
   available: boolean;
   /** Why it is not available, or what it runs on ("CPU", "CUDA GPU", "WebAssembly"). */
   detail: string;
+  /** It runs only on a software adapter (SwiftShader, llvmpipe, …): usable when chosen, never by `auto`. */
+  software?: boolean;
 }
 
 /** Answer of `app:info`. */

@@ -11,7 +11,7 @@ export const architectures = ['mlp', 'conv'] as const;
 export type Architecture = (typeof architectures)[number];
 
 /** Training backends, best first; `auto` picks the best one available. */
-export const backendNames = ['tensorflow', 'wasm', 'cpu'] as const;
+export const backendNames = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof backendNames)[number];
 export const backendChoices = ['auto', ...backendNames] as const;
 export type BackendChoice = (typeof backendChoices)[number];

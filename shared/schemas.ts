@@ -136,7 +136,9 @@ export const commandArgSchemas = {
         .trim()
         .max(runNameMaxLength, { error: `name is at most ${runNameMaxLength} characters.` })
         .optional(),
-      backend: z.enum(backendChoices, { error: 'backend must be auto, tensorflow, wasm or cpu.' }).optional(),
+      backend: z
+        .enum(backendChoices, { error: 'backend must be auto, tensorflow, webgpu, wasm or cpu.' })
+        .optional(),
       keepCheckpoints: keepCheckpoints.optional(),
     })
     .strict(),

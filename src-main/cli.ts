@@ -1,3 +1,4 @@
+import { backendsCommand } from './commands/backends';
 import { datasetsCommand } from './commands/datasets';
 import { CliFailure, parse, UsageError, type CliIo } from './commands/common';
 import { trainOptionsHelp } from './commands/help';
@@ -32,6 +33,7 @@ ${sweepHelp}  datasets list         Datasets available for training
                         --folder DIR --name NAME [--size 28] [--channels 1|3] [--class-names a,b,…]
                         (IDX: a labels.txt beside the files, one name per line, also names the classes)
   datasets classes NAME --class-names a,b,…   Rename a dataset's classes (one name per label)
+  backends              Training backends, what each runs on (GPU adapter, CPU) or why it is unavailable
   serve                 Browser mode: the app over HTTP on this machine
       --port N            port to listen on (default 6150, else any free port; 0 = any)
       --host H            interface to bind (default 127.0.0.1); any other needs --allow-remote
@@ -178,6 +180,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await datasetsCommand(rest, io, help);
       case 'sweep':
         return await sweepCommand(rest, io, help);
+      case 'backends':
+        return await backendsCommand(rest, io, help);
       default:
         throw new UsageError(`Unknown command "${command}"; run vae-studio --help for the list.`);
     }

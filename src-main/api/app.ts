@@ -2,7 +2,7 @@ import * as os from 'node:os';
 import type { AppInfo, Notice } from '../../shared/contract';
 import type { HandlerTable } from '../core/dispatcher';
 import { AppError } from '../core/app-error';
-import { probeBackends } from '../training/backend-probe';
+import { listBackends } from '../training/webgpu-probe';
 import { productName } from '../platform/paths';
 
 export interface AppHandlerContext {
@@ -20,10 +20,11 @@ export type PathChooser = (kind: 'idx' | 'folder') => Promise<string[]>;
 /** `app:*` commands. */
 export function appHandlers(ctx: AppHandlerContext): Pick<HandlerTable, 'app:info' | 'app:choosePaths'> {
   return {
-    'app:info': () => ({
+    'app:info': async () => ({
       name: productName,
       version: ctx.version,
-      backends: probeBackends(),
+      // The webgpu row asks Dawn for its adapters once per process.
+      backends: await listBackends(),
       dataDir: ctx.dataDir,
       platform: `${os.type()} ${os.release()}`,
       arch: process.arch,

@@ -13,6 +13,7 @@ import type { RunStatus } from '../../shared/run';
 import { isTerminal } from '../../shared/run-status';
 import type { Core } from '../core/core';
 import { createInProcessApi } from '../transports/in-process';
+import { checkWebgpuChoice } from './backends';
 import {
   dataOptions,
   formatDuration,
@@ -167,6 +168,7 @@ export async function trainCommand(args: string[], io: CliIo, help: string): Pro
   if (!(backendChoices as readonly string[]).includes(backend)) {
     throw new UsageError(`--backend must be one of ${backendChoices.join(', ')}, not "${backend}".`);
   }
+  if (backend === 'webgpu') await checkWebgpuChoice();
   return withCore(values, io, async (core) => {
     const api = createInProcessApi(core);
     const run = unwrap(

@@ -1,11 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import type * as WebGpuPackage from '@tensorflow/tfjs-backend-webgpu';
 import * as path from 'node:path';
 import type { Architecture, BackendChoice, BackendName } from '../../shared/hyperparams';
 import { nativeStatus, wasmBinaryDir } from './backend-probe';
 import { TrainingError } from './errors';
 import { enableRelaxedSimd, installKernels } from './kernels/index';
+import { type DawnDevice, listAdapters, loadDawn } from './webgpu-probe';
 
 /**
  * Chooses and initialises the tfjs backend of the training worker. Loads
@@ -51,7 +53,7 @@ export function missingKernels(args: { arch: Architecture; backend: string }): s
   return needed.filter((kernel) => tf.getKernel(kernel, args.backend) === undefined);
 }
 
-type Attempt = { ok: true; device: string } | { ok: false; reason: string };
+type Attempt = { ok: true; device: string; notes?: string[] } | { ok: false; reason: string };
 
 let nativeAttempt: { ok: true; pkg: string; device: string } | { ok: false; reason: string } | undefined;
 let wasmPathsSet = false;
@@ -114,6 +116,142 @@ async function tryTensorflow(): Promise<Attempt> {
   return { ok: true, device: native.device };
 }
 
+/** The device the webgpu backend runs on, and what went wrong with it (device lost, out of memory). */
+interface GpuState {
+  device: DawnDevice;
+  name: string;
+  software: boolean;
+  fault: string | null;
+  /** Rejects with the fault's {@link TrainingError} when one happens; never resolves. */
+  faulted: Promise<never>;
+}
+let gpu: GpuState | null = null;
+
+/** What a GPU fault means for the run, and what to try. */
+function gpuFailure(fault: string): TrainingError {
+  return new TrainingError(
+    'unavailable',
+    `${fault}, so the run stopped. The last finished epoch's checkpoint is kept: resume the run, ` +
+      `on webgpu after closing other programs that use the GPU (or restarting the app), or on another backend (wasm).`,
+  );
+}
+
+/**
+ * Why the GPU can no longer be trusted (the device was lost, or it ran out of
+ * memory) as the run's error, or null. A lost device's reads may return zeros
+ * or never resolve rather than throw: the loop checks this after each read.
+ */
+export function webgpuFailure(): TrainingError | null {
+  const fault = tf.getBackend() === 'webgpu' ? (gpu?.fault ?? null) : null;
+  return fault === null ? null : gpuFailure(fault);
+}
+
+/** `read`, or the GPU's fault as a rejection if the device fails first (its reads would hang). */
+export function gpuRead<T>(read: Promise<T>): Promise<T> {
+  if (tf.getBackend() !== 'webgpu' || gpu === null) return read;
+  return Promise.race([read, gpu.faulted]);
+}
+
+/** Test hook: destroys the webgpu device, as a driver reset or an unplugged GPU would. */
+export function loseWebgpuDevice(): void {
+  gpu?.device.destroy();
+}
+
+async function tryWebgpu(args: { allowSoftware: boolean }): Promise<Attempt> {
+  const dawn = loadDawn();
+  if (!dawn.ok) return { ok: false, reason: dawn.reason };
+  if (gpu === null || gpu.fault !== null || (gpu.software && !args.allowSoftware)) {
+    const adapters = await listAdapters(dawn.gpu);
+    const chosen = adapters.find((a) => args.allowSoftware || !a.summary.software);
+    if (!chosen) {
+      return {
+        ok: false,
+        reason:
+          adapters.length === 0
+            ? 'Dawn found no GPU adapter (no GPU, or no Vulkan, Metal or Direct3D 12 driver for it)'
+            : `Dawn found only software adapters (${adapters.map((a) => a.summary.name).join(', ')}), which "auto" never uses`,
+      };
+    }
+    const { adapter } = chosen;
+    // tfjs' webgpu backend checks navigator.gpu and uses the GPU* constants as globals.
+    Object.assign(globalThis, dawn.dawn.globals);
+    // Loaded before navigator.gpu exists, so it does not register a "webgpu"
+    // backend of its own on an adapter of its choosing (possibly a software one).
+    const { WebGPUBackend } =
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      require('@tensorflow/tfjs-backend-webgpu') as typeof WebGpuPackage;
+    const nav = ((globalThis as { navigator?: object }).navigator ??= {});
+    Object.defineProperty(nav, 'gpu', { value: dawn.gpu, configurable: true });
+    const limits = adapter.limits;
+    let device: DawnDevice;
+    try {
+      device = await adapter.requestDevice({
+        // As tfjs' own registration asks: the defaults are too small for big matMuls.
+        requiredLimits: Object.fromEntries(
+          [
+            'maxComputeWorkgroupStorageSize',
+            'maxComputeWorkgroupsPerDimension',
+            'maxStorageBufferBindingSize',
+            'maxBufferSize',
+            'maxComputeWorkgroupSizeX',
+            'maxComputeInvocationsPerWorkgroup',
+          ].flatMap((name) => (typeof limits[name] === 'number' ? [[name, limits[name]]] : [])),
+        ),
+      });
+    } catch (error) {
+      return {
+        ok: false,
+        reason: `${chosen.summary.name} refused to create a device (${error instanceof Error ? error.message : String(error)})`,
+      };
+    }
+    let fail: (error: TrainingError) => void = () => undefined;
+    const faulted = new Promise<never>((_, reject) => (fail = reject));
+    // Nobody may be waiting when it happens: an unhandled rejection would end the process.
+    faulted.catch(() => undefined);
+    const state: GpuState = {
+      device,
+      name: chosen.summary.name,
+      software: chosen.summary.software,
+      fault: null,
+      faulted,
+    };
+    const setFault = (fault: string): void => {
+      if (state.fault !== null) return;
+      state.fault = fault;
+      fail(gpuFailure(fault));
+    };
+    void device.lost.then((info) =>
+      setFault(
+        info.reason === 'destroyed'
+          ? `The GPU device (${state.name}) was destroyed`
+          : `The GPU device (${state.name}) was lost (${info.message || info.reason})`,
+      ),
+    );
+    device.addEventListener?.('uncapturederror', (event) => {
+      const message = event.error.message.split('\n')[0] ?? '';
+      setFault(
+        /out of memory|allocat/i.test(message)
+          ? `The GPU (${state.name}) ran out of memory (${message}); try a smaller batch size`
+          : `The GPU (${state.name}) reported an error (${message})`,
+      );
+    });
+    if (tf.findBackend('webgpu') !== null || tf.findBackendFactory('webgpu') !== null)
+      tf.removeBackend('webgpu');
+    tf.registerBackend(
+      'webgpu',
+      () => new WebGPUBackend(device as unknown as GPUDevice, adapter.info as unknown as GPUAdapterInfo),
+    );
+    gpu = state;
+  }
+  if (!(await activate('webgpu'))) {
+    return { ok: false, reason: `${gpu.name} could not start the tfjs webgpu backend` };
+  }
+  const notes = gpu.software
+    ? [`webgpu: ${gpu.name} is a software adapter (the CPU emulating a GPU): slow, for testing only`]
+    : [];
+  return { ok: true, device: gpu.software ? `${gpu.name} (software adapter)` : gpu.name, notes };
+}
+
 async function tryWasm(): Promise<Attempt> {
   const dir = wasmBinaryDir();
   if (dir === null)
@@ -142,26 +280,31 @@ async function tryCpu(): Promise<Attempt> {
   return { ok: true, device: 'CPU (plain JavaScript)' };
 }
 
-const attempts: Record<BackendName, () => Promise<Attempt>> = {
+const attempts: Record<BackendName, (choice: BackendChoice) => Promise<Attempt>> = {
   tensorflow: tryTensorflow,
+  // Only a forced choice may run on a software adapter: auto never calls SwiftShader a GPU.
+  webgpu: (choice) => tryWebgpu({ allowSoftware: choice === 'webgpu' }),
   wasm: tryWasm,
   cpu: tryCpu,
 };
 
 /**
  * Sets the tfjs backend with our kernels installed for it: `auto` takes the
- * first of tensorflow → wasm → cpu that initialises and has the kernels
+ * first of tensorflow → webgpu (a hardware adapter only) → wasm → cpu that initialises and has the kernels
  * `arch` needs; a forced backend that cannot serve is an error
  * ('unavailable') that says why, never a silent fallback.
  */
 export async function initBackend(args: InitBackendArgs): Promise<ActiveBackend> {
-  const best: BackendName[] = args.native === false ? ['wasm', 'cpu'] : ['tensorflow', 'wasm', 'cpu'];
+  // The decode worker (native false) stays off the GPU too: one device per process is enough.
+  const best: BackendName[] =
+    args.native === false ? ['wasm', 'cpu'] : ['tensorflow', 'webgpu', 'wasm', 'cpu'];
   const order: BackendName[] = args.choice === 'auto' ? best : [args.choice];
   const notes: string[] = [];
   for (const name of order) {
-    const attempt = await attempts[name]();
+    const attempt = await attempts[name](args.choice);
     if (!attempt.ok) {
       notes.push(`${name}: ${attempt.reason}`);
+      // tf.setBackend leaves a failed backend named as current; the next one is set explicitly.
       continue;
     }
     const missing = missingKernels({ arch: args.arch, backend: name });
@@ -173,7 +316,7 @@ export async function initBackend(args: InitBackendArgs): Promise<ActiveBackend>
       continue;
     }
     await tf.ready();
-    return { name, device: attempt.device, notes };
+    return { name, device: attempt.device, notes: [...notes, ...(attempt.notes ?? [])] };
   }
   const why = notes.join('; ');
   throw new TrainingError(

@@ -48,7 +48,7 @@ export class DecoderCache {
 
   constructor(private readonly capacity = 4) {}
 
-  decode(request: DecodeRequest): DecodedImages {
+  async decode(request: DecodeRequest): Promise<DecodedImages> {
     const { spec, points, count } = request;
     if (points.length !== count * spec.latentDim || !points.every(Number.isFinite)) {
       throw new RangeError(`Expected ${count} points of ${spec.latentDim} finite numbers.`);
@@ -67,7 +67,8 @@ export class DecoderCache {
         ),
       );
       try {
-        toUint8(probabilities.dataSync(), images.subarray(start * pixels, (start + n) * pixels));
+        // Asynchronous: a GPU backend cannot read synchronously in Node.
+        toUint8(await probabilities.data(), images.subarray(start * pixels, (start + n) * pixels));
       } finally {
         probabilities.dispose();
       }

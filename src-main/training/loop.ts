@@ -5,7 +5,7 @@ import type { BatchProgress, EpochMetrics, LossTerms, Snapshot } from '../../sha
 import { fillBatch } from '../datasets/batch';
 import { shuffledIndices } from '../datasets/random';
 import type { DatasetSplit, LoadedDataset } from '../datasets/types';
-import { missingKernels } from './backend';
+import { gpuRead, missingKernels, webgpuFailure } from './backend';
 import {
   type Checkpoint,
   type NamedArray,
@@ -24,7 +24,7 @@ import { type Vae, createVae } from './model';
 import { createAdam } from './ops';
 import type { BatchLoss, FinishedStatus } from './protocol';
 import { fillNormal, seededRandom, streams } from './rng';
-import { trainStep } from './step';
+import { trainStepTensor } from './step';
 
 /**
  * The training loop, free of threads and messages: the worker runs it, and
@@ -98,6 +98,19 @@ export const defaultFigures: FigureOptions = {
 
 const defaultEvalBatch = 500;
 
+/**
+ * Steps whose losses a GPU backend reads back together: a read per step would
+ * stall the GPU's queue every step. Divergence is then seen up to this many
+ * steps late; the diverged epoch's checkpoint is never kept either way.
+ */
+const gpuLossReadInterval = 8;
+
+/** Stops the run when the GPU failed: a lost device's reads may return zeros instead of throwing. */
+function checkGpu(): void {
+  const failure = webgpuFailure();
+  if (failure !== null) throw failure;
+}
+
 /** The first `limit` images of a split, as views (no copy). */
 function limitSplit(split: DatasetSplit, limit: number | null): DatasetSplit {
   if (limit === null || limit >= split.count) return split;
@@ -158,8 +171,9 @@ async function saveOptimizer(args: { optimizer: tf.Optimizer; names: string[] })
   const saved = await args.optimizer.getWeights();
   const [iterations, ...moments] = saved;
   try {
-    const count = iterations ? (iterations.tensor.dataSync()[0] ?? 0) : 0;
+    const count = iterations ? ((await gpuRead(iterations.tensor.data()))[0] ?? 0) : 0;
     const out: NamedArray[] = [{ name: iterationsName, shape: [], data: new Float32Array([count]) }];
+    const data = await gpuRead(Promise.all(moments.map((moment) => moment.tensor.data())));
     // tfjs' Adam lists all first moments in variable order, then all second moments.
     moments.forEach((moment, i) => {
       const weight = args.names[i % args.names.length];
@@ -167,13 +181,15 @@ async function saveOptimizer(args: { optimizer: tf.Optimizer; names: string[] })
       out.push({
         name: `${weight}/${which}`,
         shape: [...moment.tensor.shape],
-        data: new Float32Array(moment.tensor.dataSync() as Float32Array),
+        data: new Float32Array(data[i] as Float32Array),
       });
     });
     // Adam multiplies these by β once a step; pow(β, t + 1), which setWeights would use
     // instead, differs in the last bits, and a resumed run would drift from the original.
-    accBetas(args.optimizer)?.forEach((power, i) => {
-      out.push({ name: accBetaNames[i] as string, shape: [], data: new Float32Array(power.dataSync()) });
+    // Read asynchronously: on webgpu they live on the GPU.
+    const powers = await gpuRead(Promise.all((accBetas(args.optimizer) ?? []).map((power) => power.data())));
+    powers.forEach((power, i) => {
+      out.push({ name: accBetaNames[i] as string, shape: [], data: new Float32Array(power as Float32Array) });
     });
     return out;
   } finally {
@@ -259,60 +275,93 @@ async function trainEpoch(ctx: Context, args: { epoch: number; beta: number }): 
     if (pending.length > 0) ctx.args.callbacks?.onBatches?.(pending);
     pending = [];
   };
-
-  for (let step = 1; step <= steps; step++) {
-    if (ctx.args.shouldStop?.()) {
-      flush();
-      return { status: 'stopped' };
-    }
-    const count = fillBatch({
-      split: train,
-      indices: order,
-      start: (step - 1) * batchSize,
-      count: batchSize,
-      out: xBuffer,
-    });
-    const eps = epsBuffer.subarray(0, count * latentDim);
-    fillNormal(eps, seededRandom(hp.seed, streams.trainEpsilon, epoch, step));
-
-    const x = tf.tensor2d(xBuffer.subarray(0, count * pixels), [count, pixels]);
-    const epsilon = tf.tensor2d(eps, [count, latentDim]);
-    let terms: LossTerms;
+  const readEvery = tf.getBackend() === 'webgpu' ? gpuLossReadInterval : 1;
+  // Loss terms of steps not read yet, oldest first.
+  let unread: Array<{ step: number; count: number; terms: tf.Tensor1D }> = [];
+  const readLosses = async (): Promise<EpochTraining | null> => {
+    const batch = unread;
+    unread = [];
+    // One read-back for them all, and asynchronous: dataSync cannot read a GPU tensor in Node.
+    const stacked = batch.length === 1 ? batch[0]!.terms : tf.stack(batch.map((b) => b.terms));
+    let values: Float32Array;
     try {
-      terms = trainStep({ vae, optimizer, variables, x, epsilon, beta });
+      values = (await gpuRead(stacked.data())) as Float32Array;
     } finally {
-      x.dispose();
-      epsilon.dispose();
+      tf.dispose([stacked, ...batch.map((b) => b.terms)]);
     }
+    checkGpu();
+    for (const [i, { step, count }] of batch.entries()) {
+      const terms = { loss: values[3 * i]!, recon: values[3 * i + 1]!, kl: values[3 * i + 2]! };
+      if (!finite(terms)) {
+        flush();
+        return {
+          status: 'diverged',
+          message:
+            `The loss became ${terms.loss} at epoch ${epoch}, step ${step} (reconstruction ${terms.recon}, KL ${terms.kl}). ` +
+            `Try a smaller learning rate.`,
+        };
+      }
+      sums.add({ terms, images: count });
+      pending.push({ step: (epoch - 1) * steps + step, epoch, ...terms });
+    }
+    return null;
+  };
 
-    if (!finite(terms)) {
-      flush();
-      return {
-        status: 'diverged',
-        message:
-          `The loss became ${terms.loss} at epoch ${epoch}, step ${step} (reconstruction ${terms.recon}, KL ${terms.kl}). ` +
-          `Try a smaller learning rate.`,
-      };
-    }
-    sums.add({ terms, images: count });
-    pending.push({ step: (epoch - 1) * steps + step, epoch, ...terms });
-
-    const now = performance.now();
-    if (step === steps || now - lastReport >= interval) {
-      lastReport = now;
-      flush();
-      ctx.args.callbacks?.onProgress?.({
-        runId: ctx.args.runId,
-        epoch,
-        step,
-        stepsPerEpoch: steps,
-        train: sums.mean(),
-        samplesPerSecond: sums.images / Math.max((now - started) / 1000, 1e-9),
-      });
-    }
-    await yieldToEventLoop();
+  try {
+    return await trainSteps();
+  } finally {
+    tf.dispose(unread.map((u) => u.terms));
   }
-  return { status: 'ok', train: sums.mean(), seconds: (performance.now() - started) / 1000 };
+
+  async function trainSteps(): Promise<EpochTraining> {
+    for (let step = 1; step <= steps; step++) {
+      if (ctx.args.shouldStop?.()) {
+        flush();
+        return { status: 'stopped' };
+      }
+      const count = fillBatch({
+        split: train,
+        indices: order,
+        start: (step - 1) * batchSize,
+        count: batchSize,
+        out: xBuffer,
+      });
+      const eps = epsBuffer.subarray(0, count * latentDim);
+      fillNormal(eps, seededRandom(hp.seed, streams.trainEpsilon, epoch, step));
+
+      const x = tf.tensor2d(xBuffer.subarray(0, count * pixels), [count, pixels]);
+      const epsilon = tf.tensor2d(eps, [count, latentDim]);
+      try {
+        unread.push({ step, count, terms: trainStepTensor({ vae, optimizer, variables, x, epsilon, beta }) });
+      } finally {
+        x.dispose();
+        epsilon.dispose();
+      }
+      if (unread.length < readEvery && step < steps) {
+        await yieldToEventLoop();
+        continue;
+      }
+
+      const diverged = await readLosses();
+      if (diverged) return diverged;
+
+      const now = performance.now();
+      if (step === steps || now - lastReport >= interval) {
+        lastReport = now;
+        flush();
+        ctx.args.callbacks?.onProgress?.({
+          runId: ctx.args.runId,
+          epoch,
+          step,
+          stepsPerEpoch: steps,
+          train: sums.mean(),
+          samplesPerSecond: sums.images / Math.max((now - started) / 1000, 1e-9),
+        });
+      }
+      await yieldToEventLoop();
+    }
+    return { status: 'ok', train: sums.mean(), seconds: (performance.now() - started) / 1000 };
+  }
 }
 
 type Evaluation =
@@ -342,12 +391,18 @@ async function evaluate(ctx: Context, args: { epoch: number; beta: number }): Pr
       const kls = tf.sum(perImageKl(encoded.zMu, encoded.zLogVar));
       return [tf.stack([bce, kls]), encoded.zMu, encoded.zLogVar];
     });
-    const [r = NaN, k = NaN] = sums.dataSync();
-    recon += r;
-    kl += k;
-    zMuAll.set(zMu.dataSync(), start * latentDim);
-    zLogVarAll.set(zLogVar.dataSync(), start * latentDim);
-    tf.dispose([sums, zMu, zLogVar]);
+    try {
+      const [[r = NaN, k = NaN], mu, logVar] = await gpuRead(
+        Promise.all([sums.data(), zMu.data(), zLogVar.data()]),
+      );
+      recon += r;
+      kl += k;
+      zMuAll.set(mu, start * latentDim);
+      zLogVarAll.set(logVar, start * latentDim);
+    } finally {
+      tf.dispose([sums, zMu, zLogVar]);
+    }
+    checkGpu();
     await yieldToEventLoop();
   }
   const n = Math.max(test.count, 1);
@@ -373,7 +428,7 @@ function indexRange(count: number): Uint32Array {
 }
 
 /** Decodes latent points (`count × latentDim`, row-major) to uint8 images, in batches. */
-function generateImages(ctx: Context, points: Float32Array): Uint8Array {
+async function generateImages(ctx: Context, points: Float32Array): Promise<Uint8Array> {
   const count = points.length / ctx.latentDim;
   const out = new Uint8Array(count * ctx.pixels);
   for (let start = 0; start < count; start += ctx.evalBatch) {
@@ -383,8 +438,11 @@ function generateImages(ctx: Context, points: Float32Array): Uint8Array {
         tf.tensor2d(points.subarray(start * ctx.latentDim, (start + n) * ctx.latentDim), [n, ctx.latentDim]),
       ),
     );
-    toUint8(probs.dataSync(), out.subarray(start * ctx.pixels, (start + n) * ctx.pixels));
-    probs.dispose();
+    try {
+      toUint8(await gpuRead(probs.data()), out.subarray(start * ctx.pixels, (start + n) * ctx.pixels));
+    } finally {
+      probs.dispose();
+    }
   }
   return out;
 }
@@ -409,10 +467,10 @@ export function manifoldPoints(args: { n: number; range: number; latentDim: numb
   return { points, dims };
 }
 
-function makeSnapshot(
+async function makeSnapshot(
   ctx: Context,
   args: { epoch: number; zMu: Float32Array; zLogVar: Float32Array },
-): Snapshot {
+): Promise<Snapshot> {
   const { hp, test, pixels, latentDim } = ctx;
   const image = ctx.vae.spec.image;
   const { galleryCount, manifoldSize, manifoldRange, priorCount } = ctx.figures;
@@ -443,8 +501,8 @@ function makeSnapshot(
       // Copies (not .slice(), which is a view on a Node Buffer): the snapshot's
       // buffers are transferred to another thread, the dataset's must stay.
       original: new Uint8Array(test.images.subarray(0, shown * pixels)),
-      mean: generateImages(ctx, galleryMu),
-      sampled: generateImages(ctx, gallerySampled),
+      mean: await generateImages(ctx, galleryMu),
+      sampled: await generateImages(ctx, gallerySampled),
     },
     latent: {
       count: test.count,
@@ -457,9 +515,9 @@ function makeSnapshot(
       n: manifoldSize,
       range: manifoldRange,
       dims: manifold.dims,
-      images: generateImages(ctx, manifold.points),
+      images: await generateImages(ctx, manifold.points),
     },
-    prior: { count: priorCount, images: generateImages(ctx, prior) },
+    prior: { count: priorCount, images: await generateImages(ctx, prior) },
     klPerDim: klPerDim.map((sum) => sum / Math.max(test.count, 1)),
   };
 }
@@ -559,6 +617,18 @@ export async function train(args: TrainArgs): Promise<TrainResult> {
   });
 
   try {
+    return await trainEpochs();
+  } catch (error) {
+    // A GPU fault surfaces as whatever the next op throws; say what happened instead.
+    const failure = webgpuFailure();
+    if (failure !== null && !(error instanceof TrainingError)) throw failure;
+    throw error;
+  } finally {
+    optimizer.dispose();
+    vae.dispose();
+  }
+
+  async function trainEpochs(): Promise<TrainResult> {
     if (args.checkpoint) await restoreOptimizer({ optimizer, vae, state: args.checkpoint.optimizer });
     for (let epoch = firstEpoch; epoch <= hp.epochs; epoch++) {
       const started = performance.now();
@@ -575,12 +645,12 @@ export async function train(args: TrainArgs): Promise<TrainResult> {
           lastEpoch,
         };
       }
-      const snapshot = makeSnapshot(ctx, { epoch, zMu: evaluation.zMu, zLogVar: evaluation.zLogVar });
+      const snapshot = await makeSnapshot(ctx, { epoch, zMu: evaluation.zMu, zLogVar: evaluation.zLogVar });
       const checkpoint: Checkpoint = {
         format: checkpointFormat,
         epoch,
         spec: checked.spec,
-        weights: vae.readWeights(),
+        weights: await vae.readWeights(),
         optimizer: await saveOptimizer({ optimizer, names: vae.weightNames() }),
       };
       const seconds = (performance.now() - started) / 1000;
@@ -598,8 +668,5 @@ export async function train(args: TrainArgs): Promise<TrainResult> {
       await args.callbacks?.onEpoch?.({ metrics, snapshot, checkpoint });
     }
     return { status: 'completed', message: `Trained ${hp.epochs} epochs.`, lastEpoch };
-  } finally {
-    optimizer.dispose();
-    vae.dispose();
   }
 }

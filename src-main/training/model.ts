@@ -116,11 +116,15 @@ export class Vae {
   }
 
   /** Copies of every weight, in plan order. */
-  readWeights(): NamedArray[] {
-    return this.order.map((name) => {
-      const v = this.variable(name);
-      return { name, shape: [...v.shape], data: new Float32Array(v.dataSync() as Float32Array) };
-    });
+  async readWeights(): Promise<NamedArray[]> {
+    // Asynchronous: a GPU backend cannot read synchronously in Node.
+    const variables = this.order.map((name) => this.variable(name));
+    const data = await Promise.all(variables.map((v) => v.data()));
+    return this.order.map((name, i) => ({
+      name,
+      shape: [...variables[i]!.shape],
+      data: new Float32Array(data[i] as Float32Array),
+    }));
   }
 
   /** Overwrites every weight (names and shapes must match the plan). */

@@ -18,30 +18,39 @@ export interface TrainStepArgs {
 }
 
 /**
- * One optimisation step on a batch; returns the batch's loss terms before the
- * update. The training loop and the step benchmark (bench/step-bench.mjs) both
- * run exactly this.
+ * One optimisation step on a batch, returning the batch's loss terms before
+ * the update as a kept `[loss, recon, kl]` tensor that the caller reads (when
+ * it likes: a GPU keeps computing meanwhile) and disposes.
+ */
+export function trainStepTensor(args: TrainStepArgs): tf.Tensor1D {
+  const { vae, x, epsilon, beta } = args;
+  let kept: tf.Tensor1D | null = null;
+  const cost = args.optimizer.minimize(
+    () => {
+      const { zMu, zLogVar } = vae.encode(x);
+      const z = vae.reparameterize({ zMu, zLogVar, epsilon });
+      const losses = vaeLoss({ x, logits: vae.decodeLogits(z), zMu, zLogVar, beta });
+      kept = tf.keep(tf.stack([losses.loss, losses.recon, losses.kl]) as tf.Tensor1D);
+      return losses.loss;
+    },
+    false,
+    args.variables,
+  );
+  cost?.dispose();
+  if (kept === null) throw new Error('the optimizer did not run the loss function');
+  return kept;
+}
+
+/**
+ * {@link trainStepTensor}, read at once. The step benchmark
+ * (bench/step-bench.mjs) runs exactly this; it cannot read a GPU tensor in Node.
  */
 export function trainStep(args: TrainStepArgs): LossTerms {
-  const { vae, x, epsilon, beta } = args;
-  let kept: tf.Tensor | null = null;
+  const terms = trainStepTensor(args);
   try {
-    const cost = args.optimizer.minimize(
-      () => {
-        const { zMu, zLogVar } = vae.encode(x);
-        const z = vae.reparameterize({ zMu, zLogVar, epsilon });
-        const losses = vaeLoss({ x, logits: vae.decodeLogits(z), zMu, zLogVar, beta });
-        kept = tf.keep(tf.stack([losses.recon, losses.kl]));
-        return losses.loss;
-      },
-      true,
-      args.variables,
-    );
-    const loss = cost?.dataSync()[0] ?? NaN;
-    cost?.dispose();
-    const [recon = NaN, kl = NaN] = kept ? (kept as tf.Tensor).dataSync() : [];
+    const [loss = NaN, recon = NaN, kl = NaN] = terms.dataSync();
     return { loss, recon, kl };
   } finally {
-    (kept as tf.Tensor | null)?.dispose();
+    terms.dispose();
   }
 }

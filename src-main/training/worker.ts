@@ -73,7 +73,7 @@ async function decode({
     decodeBackend = null;
     throw error;
   }
-  const { images, count } = decoders.decode(request);
+  const { images, count } = await decoders.decode(request);
   post({ type: 'decoded', replyTo, images, count }, [images.buffer as ArrayBuffer]);
 }
 

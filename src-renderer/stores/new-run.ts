@@ -46,7 +46,8 @@ export const useNewRunStore = defineStore('new-run', () => {
   /** The backend training will use, from `app:info`: the chosen one, or the best available for `auto`. */
   const effectiveBackend = computed<BackendInfo | null>(() => {
     const backends = app.info?.backends ?? [];
-    if (backend.value === 'auto') return backends.find((b) => b.available) ?? null;
+    // auto never trains on a software GPU adapter (worker's backend.ts).
+    if (backend.value === 'auto') return backends.find((b) => b.available && b.software !== true) ?? null;
     return backends.find((b) => b.name === backend.value) ?? null;
   });
 

@@ -83,7 +83,7 @@ describe('browser mode server', () => {
     expect(info.version).toBe('9.9.9');
     expect(info.dataDir).toBe(dataDir);
     expect(info.shell).toBe('browser');
-    expect(info.backends.map((b) => b.name)).toEqual(['tensorflow', 'wasm', 'cpu']);
+    expect(info.backends.map((b) => b.name)).toEqual(['tensorflow', 'webgpu', 'wasm', 'cpu']);
     expect(info.backends.find((b) => b.name === 'cpu')?.available).toBe(true);
     api.close();
   });

@@ -176,5 +176,13 @@ describe('electron-builder configuration', () => {
         ),
       ),
     ).toBe(true);
+    // Dawn for this platform only, unpacked (a native addon cannot load from inside an asar archive).
+    const dawnDirs = path.join(unpacked, 'node_modules', 'webgpu', 'dist');
+    expect(fs.readdirSync(dawnDirs)).toEqual([`linux-${process.arch}`]);
+    expect(fs.existsSync(path.join(dawnDirs, `linux-${process.arch}`, 'dawn.node'))).toBe(true);
+    // The archive lists unpacked files too: only this platform's Dawn is in it.
+    expect(listed.filter((f) => f.endsWith('dawn.node'))).toEqual([
+      `/node_modules/webgpu/dist/linux-${process.arch}/dawn.node`,
+    ]);
   }, 300_000);
 });

@@ -82,36 +82,36 @@ for (const backend of ['wasm', 'cpu'] as const) {
       ],
     ];
     for (const [what, spec, points] of cases) {
-      test(`${what}: the model's generator from the decoder's weights alone`, () => {
-        const { images, count } = cache.decode(request(spec, points));
+      test(`${what}: the model's generator from the decoder's weights alone`, async () => {
+        const { images, count } = await cache.decode(request(spec, points));
         expect(count).toBe(points.length);
         expect(Array.from(images)).toEqual(Array.from(generated(spec, points)));
       });
     }
 
-    test('more points than one generator call: the same images, in order', () => {
+    test('more points than one generator call: the same images, in order', async () => {
       const points = Array.from({ length: 300 }, (_, i) => [Math.cos(i) * 2, Math.sin(i) * 2]);
-      const { images } = cache.decode(request(reference, points));
+      const { images } = await cache.decode(request(reference, points));
       expect(images.length).toBe(300 * 784);
       expect(Array.from(images)).toEqual(Array.from(generated(reference, points)));
     });
 
-    test('says which decoder weight is missing', () => {
+    test('says which decoder weight is missing', async () => {
       const r = request(reference, [[0, 0]], 'missing');
       r.weights = r.weights.filter((w) => w.name !== 'dec/output/kernel');
-      expect(() => cache.decode(r)).toThrow(/no "dec\/output\/kernel"/);
+      await expect(cache.decode(r)).rejects.toThrow(/no "dec\/output\/kernel"/);
     });
 
-    test('leaks no tensors: a cached decoder reuses its own, an evicted one frees them', () => {
+    test('leaks no tensors: a cached decoder reuses its own, an evicted one frees them', async () => {
       cache.clear();
       const baseline = tf.memory().numTensors;
-      cache.decode(request(conv, [[0, 0]], 'a'));
+      await cache.decode(request(conv, [[0, 0]], 'a'));
       const oneModel = tf.memory().numTensors - baseline;
       expect(oneModel).toBeGreaterThan(0);
-      cache.decode(request(conv, [[1, 1]], 'a'));
+      await cache.decode(request(conv, [[1, 1]], 'a'));
       expect(tf.memory().numTensors).toBe(baseline + oneModel);
-      cache.decode(request(conv, [[1, 1]], 'b'));
-      cache.decode(request(conv, [[1, 1]], 'c'));
+      await cache.decode(request(conv, [[1, 1]], 'b'));
+      await cache.decode(request(conv, [[1, 1]], 'c'));
       // Capacity 2: 'a' was evicted and disposed.
       expect(tf.memory().numTensors).toBe(baseline + 2 * oneModel);
       cache.clear();

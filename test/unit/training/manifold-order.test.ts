@@ -62,7 +62,7 @@ describe('manifold decoded on demand', () => {
     };
 
     const points = planeManifoldPoints(plane, n, range);
-    const { images, count } = decoders.decode({
+    const { images, count } = await decoders.decode({
       key: 'epoch 1',
       spec: checkpoint.spec,
       weights: checkpoint.weights,

@@ -35,7 +35,7 @@ describe('initialisation', () => {
 });
 
 describe('Vae', () => {
-  test('mlp: encoder, decoder and generator shapes; the generator is sigmoid of the decoder and shares its weights', () => {
+  test('mlp: encoder, decoder and generator shapes; the generator is sigmoid of the decoder and shares its weights', async () => {
     const before = tf.memory().numTensors;
     const vae = createVae({ spec: reference, seed: 1 });
     tf.tidy(() => {
@@ -49,7 +49,7 @@ describe('Vae', () => {
       expect(Array.from(images.dataSync())).toEqual(Array.from(tf.sigmoid(logits).dataSync()));
     });
     // Changing a decoder weight changes the generator: they are the same variables.
-    const weights = vae.readWeights();
+    const weights = await vae.readWeights();
     const out = weights.find((w) => w.name === 'dec/output/bias');
     if (!out) throw new Error('no dec/output/bias');
     out.data.fill(-50);
@@ -71,10 +71,10 @@ describe('Vae', () => {
     vae.dispose();
   });
 
-  test('two models can live at once (distinct tfjs variable names)', () => {
+  test('two models can live at once (distinct tfjs variable names)', async () => {
     const a = createVae({ spec: reference, seed: 1 });
     const b = createVae({ spec: reference, seed: 1 });
-    const [wa, wb] = [a.readWeights()[0]?.data, b.readWeights()[0]?.data];
+    const [wa, wb] = [(await a.readWeights())[0]?.data, (await b.readWeights())[0]?.data];
     expect(wa && wb && wa.length === wb.length && wa.every((v, i) => v === wb[i])).toBe(true);
     a.dispose();
     b.dispose();
