@@ -72,7 +72,7 @@ describe('help', () => {
       '      --train-limit N     training images: use only the first N, an integer from 1 to 10000000 (default all)',
     );
     expect(lineOf(stdout, '--backend')).toBe(
-      '      --backend B         auto (default) | tensorflow | wasm | cpu',
+      '      --backend B         auto (default) | tensorflow | webgpu | wasm | cpu',
     );
   });
 
