@@ -7,7 +7,8 @@ import type { RunStatus, RunSummary, Snapshot } from '../../shared/run';
 import { decodeChunks, encodeChunks, thinSeries, type ChunkRow } from './batch-chunks';
 import { BatchBuffer } from './batch-buffer';
 import { buildComparison, compareEpochsSql, type CompareEpochTuple } from './compare';
-import { StoreError, toStoreError } from './errors';
+import { StoreError } from './errors';
+import { guarded, inWriteTransaction } from './guarded';
 import {
   checkKeep,
   fileUsage,
@@ -227,22 +228,12 @@ export class RunStore {
 
   /** Runs `fn`, turning database and file-system failures into {@link StoreError}s. */
   private guard<T>(what: string, fn: () => T): T {
-    if (!this.db.open) throw new StoreError('io_error', `Could not ${what}: the run store is closed.`);
-    try {
-      return fn();
-    } catch (error) {
-      throw toStoreError(error, what);
-    }
+    return guarded(this.db, what, fn);
   }
 
-  /**
-   * Runs `fn` in one write transaction. IMMEDIATE takes the write lock at
-   * BEGIN, where the busy timeout applies; a deferred transaction that reads
-   * first and upgrades later gets SQLITE_BUSY at once if another process wrote
-   * in between (the busy handler cannot help a stale read snapshot in WAL).
-   */
+  /** Runs `fn` in one IMMEDIATE write transaction (see {@link inWriteTransaction}). */
   private write<T>(what: string, fn: () => T): T {
-    return this.guard(what, () => this.db.transaction(fn).immediate());
+    return inWriteTransaction(this.db, what, fn);
   }
 
   private requireRun(runId: string): RunRow {

@@ -12,7 +12,8 @@ import type {
   SweepSummary,
 } from '../../shared/sweep';
 import type { RunStatus } from '../../shared/run';
-import { StoreError, toStoreError } from './errors';
+import { StoreError } from './errors';
+import { guarded, inWriteTransaction } from './guarded';
 import { Ownership, type OwnerColumns } from './ownership';
 
 /**
@@ -96,16 +97,11 @@ export class SweepStore {
   }
 
   private guard<T>(what: string, fn: () => T): T {
-    if (!this.db.open) throw new StoreError('io_error', `Could not ${what}: the run store is closed.`);
-    try {
-      return fn();
-    } catch (error) {
-      throw toStoreError(error, what);
-    }
+    return guarded(this.db, what, fn);
   }
 
   private write<T>(what: string, fn: () => T): T {
-    return this.guard(what, () => this.db.transaction(fn).immediate());
+    return inWriteTransaction(this.db, what, fn);
   }
 
   private nowIso(): string {
