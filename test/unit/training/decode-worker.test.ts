@@ -27,6 +27,7 @@ maybe('runs:decode in a worker', () => {
   let host: TrainingHost;
   let core: Core;
   let runId: string;
+  const errors: string[] = [];
 
   beforeAll(() => {
     dir = tempDir('vae-decode-');
@@ -36,7 +37,7 @@ maybe('runs:decode in a worker', () => {
       shell: 'in-process',
       version: '1.0.0',
       host,
-      logError: () => undefined,
+      logError: (message) => errors.push(message),
     });
     // A conv run with the decoder of its first epoch stored, as training leaves it.
     const hp = presetById('keras-conv').hyperparams;
@@ -87,9 +88,13 @@ maybe('runs:decode in a worker', () => {
   test('while a run trains, a decode worker answers before the run ends', async () => {
     const ends: string[] = [];
     const off = host.onEnd((end) => ends.push(end.status));
+    // A run the store knows: the core records what the worker sends, and a run it
+    // cannot record is stopped (as a full disk would stop it).
+    const hp = hyperparams({ epochs: 3, hidden: [32], batchSize: 8, trainLimit: 4096, testLimit: 64 });
+    const training = core.store.createRun({ hyperparams: hp, datasetHash: 'test', status: 'running' }).id;
     await host.start({
-      runId: 'training',
-      hyperparams: hyperparams({ epochs: 3, hidden: [32], batchSize: 8, trainLimit: 4096, testLimit: 64 }),
+      runId: training,
+      hyperparams: hp,
       backend: 'wasm',
       dataset: { name: 'mnist', dataDir: os.tmpdir() },
       checkpoint: null,
@@ -98,13 +103,14 @@ maybe('runs:decode in a worker', () => {
     const result = await core.dispatch('runs:decode', { runId, points: manifold.slice(0, 64) });
     expect(result.ok).toBe(true);
     expect(ends).toEqual([]);
-    host.stop('training');
+    host.stop(training);
     await new Promise<void>((resolve) => {
       const poll = () => (ends.length > 0 ? resolve() : setTimeout(poll, 20));
       poll();
     });
     off();
     expect(ends).toEqual(['stopped']);
+    expect(errors).toEqual([]);
   });
 
   test('a decode that cannot be served rejects with a coded error', async () => {
