@@ -96,7 +96,23 @@ export function convInputCols(
   threads: i32,
 ): void {
   useStridedA();
-  gemmShare(dy, outC << 2, 4, w, 4, outC << 2, cols, k << 2, pixels, outC, k, false, scratch, thread, threads);
+  gemmShare(
+    dy,
+    outC << 2,
+    4,
+    w,
+    4,
+    outC << 2,
+    cols,
+    k << 2,
+    pixels,
+    outC,
+    k,
+    false,
+    scratch,
+    thread,
+    threads,
+  );
 }
 
 /**
@@ -116,25 +132,25 @@ export function col2im(
   const q0 = <i32>((<i64>inPixels * thread) / threads);
   const q1 = <i32>((<i64>inPixels * (thread + 1)) / threads);
   const vecs = inC >> 2;
-  const rowBytes = <usize>inC << 2;
+  const rowBytes = (<usize>inC) << 2;
   for (let q = q0; q < q1; q++) {
     const out = dx + <usize>q * rowBytes;
     const list = rtable + ((<usize>q * taps) << 2);
     for (let v = 0; v < vecs; v++) {
-      const o = <usize>v << 4;
+      const o = (<usize>v) << 4;
       let sum = f32x4.splat(0);
       for (let t = 0; t < taps; t++) {
-        const at = load<i32>(list + (<usize>t << 2));
+        const at = load<i32>(list + ((<usize>t) << 2));
         if (at < 0) break;
         sum = f32x4.add(sum, v128.load(cols + <usize>at + o));
       }
       v128.store(out + o, sum);
     }
     for (let ch = vecs << 2; ch < inC; ch++) {
-      const o = <usize>ch << 2;
+      const o = (<usize>ch) << 2;
       let sum: f32 = 0;
       for (let t = 0; t < taps; t++) {
-        const at = load<i32>(list + (<usize>t << 2));
+        const at = load<i32>(list + ((<usize>t) << 2));
         if (at < 0) break;
         sum += load<f32>(cols + <usize>at + o);
       }

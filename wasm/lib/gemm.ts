@@ -26,8 +26,6 @@ export const NC: i32 = 256;
 /** Bytes of scratch one thread needs (its packed B block and A sliver). */
 export const SCRATCH_BYTES: i32 = KC * NC * 4 + KC * MR * 4;
 
-// @ts-ignore: decorator
-@inline
 function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   return f32x4.add(c, f32x4.mul(a, b));
@@ -52,10 +50,10 @@ function packB(dst: usize, b: usize, rsB: i32, csB: i32, k0: i32, kc: i32, j0: i
       for (let p = 0; p < kc; p++) {
         let s = src;
         for (let jj = 0; jj < width; jj++) {
-          store<f32>(dst + (<usize>jj << 2), load<f32>(s));
+          store<f32>(dst + ((<usize>jj) << 2), load<f32>(s));
           s += csB;
         }
-        for (let jj = width; jj < NR; jj++) store<f32>(dst + (<usize>jj << 2), 0);
+        for (let jj = width; jj < NR; jj++) store<f32>(dst + ((<usize>jj) << 2), 0);
         dst += 32;
         src += rsB;
       }
@@ -95,8 +93,12 @@ export function useIm2colA(table: usize, taps: i32, inC: i32, transposed: bool):
 /** packA for A_IM2COL: pixels [i, i+rows), depth [k0, k0+kc) of taps·inC. */
 function packIm2col(dst: usize, x: usize, i: i32, rows: i32, k0: i32, kc: i32): void {
   const inC = aInC;
+  if (rows == MR && (inC & 3) == 0 && (k0 & 3) == 0 && (kc & 3) == 0) {
+    packIm2col4(dst, x, i, k0, kc);
+    return;
+  }
   for (let r = 0; r < MR; r++) {
-    let d = dst + (<usize>r << 2);
+    let d = dst + ((<usize>r) << 2);
     if (r >= rows) {
       for (let p = 0; p < kc; p++) {
         store<f32>(d, 0);
@@ -110,14 +112,14 @@ function packIm2col(dst: usize, x: usize, i: i32, rows: i32, k0: i32, kc: i32): 
     let left = kc;
     while (left > 0) {
       const run = min(inC - ch, left);
-      const off = load<i32>(row + (<usize>tap << 2));
+      const off = load<i32>(row + ((<usize>tap) << 2));
       if (off < 0) {
         for (let q = 0; q < run; q++) {
           store<f32>(d, 0);
           d += MR << 2;
         }
       } else {
-        let s = x + <usize>off + (<usize>ch << 2);
+        let s = x + <usize>off + ((<usize>ch) << 2);
         for (let q = 0; q < run; q++) {
           store<f32>(d, load<f32>(s));
           s += 4;
@@ -125,6 +127,43 @@ function packIm2col(dst: usize, x: usize, i: i32, rows: i32, k0: i32, kc: i32): 
         }
       }
       left -= run;
+      ch = 0;
+      tap++;
+    }
+  }
+}
+
+/** v's 4 floats, or zeros where off < 0 (padding). */
+function loadOrZero(x: usize, off: i32, ch: usize): v128 {
+  return off < 0 ? f32x4.splat(0) : v128.load(x + <usize>off + ch);
+}
+
+/** packIm2col for MR full rows and whole groups of 4 channels: 4×4 transposes. */
+function packIm2col4(dst: usize, x: usize, i: i32, k0: i32, kc: i32): void {
+  const inC = aInC;
+  const taps = aTaps;
+  const row0 = aTable + ((<usize>i * taps) << 2);
+  const rowStep = <usize>taps << 2;
+  let tap = k0 / inC;
+  let ch = k0 - tap * inC;
+  for (let p = 0; p < kc; p += 4) {
+    const t = row0 + (<usize>tap << 2);
+    const c4 = <usize>ch << 2;
+    const x0 = loadOrZero(x, load<i32>(t), c4);
+    const x1 = loadOrZero(x, load<i32>(t + rowStep), c4);
+    const x2 = loadOrZero(x, load<i32>(t + 2 * rowStep), c4);
+    const x3 = loadOrZero(x, load<i32>(t + 3 * rowStep), c4);
+    const t0 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
+    const t1 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
+    const t2 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
+    const t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+    v128.store(dst, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+    v128.store(dst, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 16);
+    v128.store(dst, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 32);
+    v128.store(dst, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 48);
+    dst += 64;
+    ch += 4;
+    if (ch == inC) {
       ch = 0;
       tap++;
     }
@@ -140,8 +179,8 @@ function packIm2colT(dst: usize, x: usize, i: i32, rows: i32, k0: i32, kc: i32):
   if (rows == MR && ch + MR <= inC) {
     // The MR rows are MR adjacent channels of one tap: one vector per pixel.
     let t = aTable + ((<usize>k0 * taps + tap) << 2);
-    const step = <usize>taps << 2;
-    const c4 = <usize>ch << 2;
+    const step = (<usize>taps) << 2;
+    const c4 = (<usize>ch) << 2;
     for (let p = 0; p < kc; p++) {
       const off = load<i32>(t);
       v128.store(dst, off < 0 ? f32x4.splat(0) : v128.load(x + <usize>off + c4));
@@ -151,7 +190,7 @@ function packIm2colT(dst: usize, x: usize, i: i32, rows: i32, k0: i32, kc: i32):
     return;
   }
   for (let r = 0; r < MR; r++) {
-    let d = dst + (<usize>r << 2);
+    let d = dst + ((<usize>r) << 2);
     if (r >= rows) {
       for (let p = 0; p < kc; p++) {
         store<f32>(d, 0);
@@ -160,13 +199,13 @@ function packIm2colT(dst: usize, x: usize, i: i32, rows: i32, k0: i32, kc: i32):
       continue;
     }
     const tr = (i + r) / inC;
-    const cr = <usize>((i + r) - tr * inC) << 2;
+    const cr = (<usize>(i + r - tr * inC)) << 2;
     let t = aTable + ((<usize>k0 * taps + tr) << 2);
     for (let p = 0; p < kc; p++) {
       const off = load<i32>(t);
       store<f32>(d, off < 0 ? 0 : load<f32>(x + <usize>off + cr));
       d += MR << 2;
-      t += <usize>taps << 2;
+      t += (<usize>taps) << 2;
     }
   }
 }
@@ -178,7 +217,7 @@ function packA(dst: usize, a: usize, rsA: i32, csA: i32, i: i32, rows: i32, k0: 
     // Aᵀ stored: the MR rows are adjacent floats.
     let s = src;
     for (let p = 0; p < kc; p++) {
-      v128.store(dst + (<usize>p << 4), v128.load(s));
+      v128.store(dst + ((<usize>p) << 4), v128.load(s));
       s += csA;
     }
     return;
@@ -191,7 +230,7 @@ function packA(dst: usize, a: usize, rsA: i32, csA: i32, i: i32, rows: i32, k0: 
     const r3 = r2 + rsA;
     let p = 0;
     for (; p + 4 <= kc; p += 4) {
-      const o = <usize>p << 2;
+      const o = (<usize>p) << 2;
       const x0 = v128.load(r0 + o);
       const x1 = v128.load(r1 + o);
       const x2 = v128.load(r2 + o);
@@ -200,15 +239,15 @@ function packA(dst: usize, a: usize, rsA: i32, csA: i32, i: i32, rows: i32, k0: 
       const t1 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
       const t2 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
       const t3 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
-      const d = dst + (<usize>p << 4);
+      const d = dst + ((<usize>p) << 4);
       v128.store(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
       v128.store(d, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 16);
       v128.store(d, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 32);
       v128.store(d, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 48);
     }
     for (; p < kc; p++) {
-      const o = <usize>p << 2;
-      const d = dst + (<usize>p << 4);
+      const o = (<usize>p) << 2;
+      const d = dst + ((<usize>p) << 4);
       store<f32>(d, load<f32>(r0 + o));
       store<f32>(d, load<f32>(r1 + o), 4);
       store<f32>(d, load<f32>(r2 + o), 8);
@@ -217,7 +256,7 @@ function packA(dst: usize, a: usize, rsA: i32, csA: i32, i: i32, rows: i32, k0: 
     return;
   }
   for (let r = 0; r < MR; r++) {
-    let d = dst + (<usize>r << 2);
+    let d = dst + ((<usize>r) << 2);
     if (r < rows) {
       let s = src + <usize>r * rsA;
       for (let p = 0; p < kc; p++) {
@@ -235,8 +274,6 @@ function packA(dst: usize, a: usize, rsA: i32, csA: i32, i: i32, rows: i32, k0: 
 }
 
 /** c[0..count) = v's lanes (+ c's when accumulating), count < 4. */
-// @ts-ignore: decorator
-@inline
 function storeLanes(c: usize, v: v128, count: i32, accumulate: bool): void {
   if (count > 0) store<f32>(c, f32x4.extract_lane(v, 0) + (accumulate ? load<f32>(c) : 0));
   if (count > 1) store<f32>(c, f32x4.extract_lane(v, 1) + (accumulate ? load<f32>(c, 4) : 0), 4);
@@ -244,8 +281,6 @@ function storeLanes(c: usize, v: v128, count: i32, accumulate: bool): void {
 }
 
 /** One row of a tile: 8 floats at c, or the first `cols` of them. */
-// @ts-ignore: decorator
-@inline
 function storeRow(c: usize, lo: v128, hi: v128, cols: i32, accumulate: bool): void {
   if (cols == NR) {
     if (accumulate) {
@@ -263,7 +298,16 @@ function storeRow(c: usize, lo: v128, hi: v128, cols: i32, accumulate: bool): vo
 }
 
 /** The MR×8 tile at c: Σ_p pa[p][r]·pb[p][j] over kc, stored (or added) into its first rows × cols. */
-function kernel(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32, rows: i32, cols: i32, accumulate: bool): void {
+function kernel(
+  pa: usize,
+  pb: usize,
+  kc: i32,
+  c: usize,
+  ldc: i32,
+  rows: i32,
+  cols: i32,
+  accumulate: bool,
+): void {
   let c0 = f32x4.splat(0);
   let c1 = c0;
   let c2 = c0;
@@ -332,8 +376,8 @@ export function gemmBlock(
         else packIm2colT(packedA, a, i, rows, k0, kc);
         let pb = packedB;
         for (let j = jc; j < jEnd; j += NR) {
-          kernel(packedA, pb, kc, c + <usize>i * ldc + (<usize>j << 2), ldc, rows, min(NR, jEnd - j), add);
-          pb += <usize>kc << 5;
+          kernel(packedA, pb, kc, c + <usize>i * ldc + ((<usize>j) << 2), ldc, rows, min(NR, jEnd - j), add);
+          pb += (<usize>kc) << 5;
         }
       }
     }
@@ -344,7 +388,7 @@ export function gemmBlock(
 function zeroRows(c: usize, ldc: i32, m: i32, n: i32, thread: i32, threads: i32): void {
   const i0 = <i32>((<i64>m * thread) / threads);
   const i1 = <i32>((<i64>m * (thread + 1)) / threads);
-  for (let i = i0; i < i1; i++) memory.fill(c + <usize>i * ldc, 0, <usize>n << 2);
+  for (let i = i0; i < i1; i++) memory.fill(c + <usize>i * ldc, 0, (<usize>n) << 2);
 }
 
 /**
@@ -380,10 +424,12 @@ export function gemmShare(
   if (groups >= 4 * threads || groups >= panels) {
     const g0 = <i32>((<i64>groups * thread) / threads);
     const g1 = <i32>((<i64>groups * (thread + 1)) / threads);
-    if (g0 < g1) gemmBlock(a, rsA, csA, b, rsB, csB, c, ldc, g0 * MR, min(m, g1 * MR), 0, n, k, accumulate, mine);
+    if (g0 < g1)
+      gemmBlock(a, rsA, csA, b, rsB, csB, c, ldc, g0 * MR, min(m, g1 * MR), 0, n, k, accumulate, mine);
   } else {
     const p0 = <i32>((<i64>panels * thread) / threads);
     const p1 = <i32>((<i64>panels * (thread + 1)) / threads);
-    if (p0 < p1) gemmBlock(a, rsA, csA, b, rsB, csB, c, ldc, 0, m, p0 * NR, min(n, p1 * NR), k, accumulate, mine);
+    if (p0 < p1)
+      gemmBlock(a, rsA, csA, b, rsB, csB, c, ldc, 0, m, p0 * NR, min(n, p1 * NR), k, accumulate, mine);
   }
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type KernelArgs, type TensorInfo, input, wasmArrays } from './backend-access';
+import { type ConvThreads, activeConvThreads } from './conv-threads';
 import type { WasmKernels } from './wasm-kernels';
 
 /**
@@ -232,6 +233,145 @@ export function convBackpropInputWasm(
   });
 }
 
+// ---- on the run's kernel threads (conv-threads.ts, wasm/conv.ts) ----------
+
+const geometryKey = (g: Geometry): string =>
+  [g.batch, g.inH, g.inW, g.inC, g.outH, g.outW, g.kH, g.kW, g.strideH, g.strideW, g.padTop, g.padLeft].join(
+    ',',
+  );
+
+/** tableFor's table over the whole batch, in shared memory (wasm/conv.ts' `table`). */
+function sharedTable(ct: ConvThreads, g: Geometry): number {
+  const taps = g.kH * g.kW;
+  const pixels = g.batch * g.outH * g.outW;
+  return ct.table(`im2col ${geometryKey(g)}`, pixels * taps, (t) => {
+    let r = 0;
+    for (let n = 0; n < g.batch; n++) {
+      for (let oh = 0; oh < g.outH; oh++) {
+        for (let ow = 0; ow < g.outW; ow++) {
+          for (let kh = 0; kh < g.kH; kh++) {
+            const ih = oh * g.strideH + kh - g.padTop;
+            for (let kw = 0; kw < g.kW; kw++) {
+              const iw = ow * g.strideW + kw - g.padLeft;
+              t[r++] =
+                ih < 0 || ih >= g.inH || iw < 0 || iw >= g.inW
+                  ? -1
+                  : ((n * g.inH + ih) * g.inW + iw) * g.inC * 4;
+            }
+          }
+        }
+      }
+    }
+  });
+}
+
+/**
+ * For each input pixel, the byte offsets of the column-matrix rows [pixels·taps, inC]
+ * that col2im sums into it, in the order scatterAdd adds them, −1 after the last
+ * (wasm/conv.ts' `rtable`).
+ */
+function sharedInputTable(ct: ConvThreads, g: Geometry): number {
+  const taps = g.kH * g.kW;
+  const inPixels = g.batch * g.inH * g.inW;
+  return ct.table(`col2im ${geometryKey(g)}`, inPixels * taps, (t) => {
+    t.fill(-1);
+    const counts = new Int32Array(inPixels);
+    let row = 0;
+    for (let n = 0; n < g.batch; n++) {
+      for (let oh = 0; oh < g.outH; oh++) {
+        for (let ow = 0; ow < g.outW; ow++) {
+          for (let kh = 0; kh < g.kH; kh++) {
+            const ih = oh * g.strideH + kh - g.padTop;
+            for (let kw = 0; kw < g.kW; kw++, row++) {
+              const iw = ow * g.strideW + kw - g.padLeft;
+              if (ih < 0 || ih >= g.inH || iw < 0 || iw >= g.inW) continue;
+              const q = (n * g.inH + ih) * g.inW + iw;
+              t[q * taps + counts[q]!] = row * g.inC * 4;
+              counts[q]! += 1;
+            }
+          }
+        }
+      }
+    }
+  });
+}
+
+/** The float32 heap of tfjs' wasm module (take it after allocating: the heap may grow). */
+type Heap = () => Float32Array;
+
+/** conv2dWasm on the kernel threads. */
+export function conv2dThreaded(
+  ct: ConvThreads,
+  heap: Heap,
+  g: Geometry,
+  x: number,
+  filter: number,
+  out: number,
+): void {
+  const taps = g.kH * g.kW;
+  const pixels = g.batch * g.outH * g.outW;
+  const xFloats = g.batch * g.inH * g.inW * g.inC;
+  const wFloats = taps * g.inC * g.outC;
+  const table = sharedTable(ct, g);
+  const [sx, sw, sy] = ct.operands([xFloats, wFloats, pixels * g.outC]) as [number, number, number];
+  const h = heap();
+  ct.copyIn(sx, h, x >> 2, xFloats);
+  ct.copyIn(sw, h, filter >> 2, wFloats);
+  ct.run('conv2d', [sx, table, taps, g.inC, sw, sy, pixels, g.outC]);
+  ct.copyOut(sy, h, out >> 2, pixels * g.outC);
+}
+
+/** convBackpropFilterWasm on the kernel threads. */
+export function convBackpropFilterThreaded(
+  ct: ConvThreads,
+  heap: Heap,
+  g: Geometry,
+  x: number,
+  dy: number,
+  out: number,
+): void {
+  const taps = g.kH * g.kW;
+  const pixels = g.batch * g.outH * g.outW;
+  const xFloats = g.batch * g.inH * g.inW * g.inC;
+  const wFloats = taps * g.inC * g.outC;
+  const table = sharedTable(ct, g);
+  const [sx, sdy, sdw] = ct.operands([xFloats, pixels * g.outC, wFloats]) as [number, number, number];
+  const h = heap();
+  ct.copyIn(sx, h, x >> 2, xFloats);
+  ct.copyIn(sdy, h, dy >> 2, pixels * g.outC);
+  ct.run('convFilter', [sx, table, taps, g.inC, sdy, sdw, pixels, g.outC]);
+  ct.copyOut(sdw, h, out >> 2, wFloats);
+}
+
+/** convBackpropInputWasm on the kernel threads: the column matrix, then col2im by input pixel. */
+export function convBackpropInputThreaded(
+  ct: ConvThreads,
+  heap: Heap,
+  g: Geometry,
+  dy: number,
+  filter: number,
+  out: number,
+): void {
+  const taps = g.kH * g.kW;
+  const pixels = g.batch * g.outH * g.outW;
+  const inPixels = g.batch * g.inH * g.inW;
+  const k = taps * g.inC;
+  const wFloats = k * g.outC;
+  const rtable = sharedInputTable(ct, g);
+  const [sdy, sw, cols, sdx] = ct.operands([pixels * g.outC, wFloats, pixels * k, inPixels * g.inC]) as [
+    number,
+    number,
+    number,
+    number,
+  ];
+  const h = heap();
+  ct.copyIn(sdy, h, dy >> 2, pixels * g.outC);
+  ct.copyIn(sw, h, filter >> 2, wFloats);
+  ct.run('convInputCols', [sdy, sw, cols, pixels, k, g.outC]);
+  ct.run('col2im', [sdx, cols, rtable, inPixels, taps, g.inC]);
+  ct.copyOut(sdx, h, out >> 2, inPixels * g.inC);
+}
+
 interface ConvAttrs {
   strides: number | [number, number];
   pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
@@ -302,7 +442,9 @@ function backpropFilter(args: KernelArgs): TensorInfo {
   const arr = wasmArrays(args.backend);
   const g = geometry(convInfoOf(x.shape, filterShape, attrs));
   const out = arr.alloc(filterShape);
-  convBackpropFilterWasm(arr.wasm, g, arr.ptr(x), arr.ptr(dy), arr.ptr(out));
+  const ct = activeConvThreads();
+  if (ct) convBackpropFilterThreaded(ct, () => arr.wasm.heapF32, g, arr.ptr(x), arr.ptr(dy), arr.ptr(out));
+  else convBackpropFilterWasm(arr.wasm, g, arr.ptr(x), arr.ptr(dy), arr.ptr(out));
   return out;
 }
 
@@ -314,7 +456,8 @@ function backpropFilter(args: KernelArgs): TensorInfo {
 export function convKernelConfigs(builtin: (name: string) => tf.KernelConfig | undefined): tf.KernelConfig[] {
   const fallback = (name: string, args: KernelArgs): TensorInfo => {
     const kernel = builtin(name);
-    if (!kernel) throw new Error(`${name} on wasm: NCHW and dilated convolutions are not supported`);
+    if (!kernel)
+      throw new Error(`${name} on wasm: this case (NCHW or dilated convolutions) is not supported`);
     return kernel.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as TensorInfo;
   };
   // The built-in kernels bind their wasm functions in their setup, which the
@@ -331,7 +474,10 @@ export function convKernelConfigs(builtin: (name: string) => tf.KernelConfig | u
     const arr = wasmArrays(args.backend);
     const info = convInfoOf(x.shape, filter.shape, attrs);
     const out = arr.alloc([...info.outShape]);
-    conv2dWasm(arr.wasm, geometry(info), arr.ptr(x), arr.ptr(filter), arr.ptr(out));
+    const ct = activeConvThreads();
+    if (ct)
+      conv2dThreaded(ct, () => arr.wasm.heapF32, geometry(info), arr.ptr(x), arr.ptr(filter), arr.ptr(out));
+    else conv2dWasm(arr.wasm, geometry(info), arr.ptr(x), arr.ptr(filter), arr.ptr(out));
     return out;
   };
   const backpropInput = (args: KernelArgs): TensorInfo => {
@@ -343,10 +489,39 @@ export function convKernelConfigs(builtin: (name: string) => tf.KernelConfig | u
     const arr = wasmArrays(args.backend);
     const g = geometry(convInfoOf(inputShape, filter.shape, attrs));
     const out = arr.alloc(inputShape);
-    convBackpropInputWasm(arr.wasm, g, arr.ptr(dy), arr.ptr(filter), arr.ptr(out));
+    const ct = activeConvThreads();
+    if (ct)
+      convBackpropInputThreaded(ct, () => arr.wasm.heapF32, g, arr.ptr(dy), arr.ptr(filter), arr.ptr(out));
+    else convBackpropInputWasm(arr.wasm, g, arr.ptr(dy), arr.ptr(filter), arr.ptr(out));
+    return out;
+  };
+  // The bias gradient of a conv layer sums dy [batch, h, w, C] over its first three
+  // axes; wasm 4.22's Sum took ~30 ms a step of the conv model for that, our
+  // column sum (rows in order, as Sum adds them) ~1 ms. Other sums: the built-in.
+  const sum = (args: KernelArgs): TensorInfo => {
+    const x = input(args, 'x');
+    const rank = x.shape.length;
+    const axes = tf.util.parseAxisParam(args.attrs?.['axis'] as number | number[], [...x.shape]);
+    const sorted = [...axes].sort((a, b) => a - b);
+    const leading = sorted.length < rank && sorted.every((a, i) => a === i);
+    const n = x.shape.slice(sorted.length).reduce((p, d) => p * d, 1);
+    if (!leading || x.dtype !== 'float32' || n % 4 !== 0) return fallback('Sum', args);
+    const rows = x.shape.slice(0, sorted.length).reduce((p, d) => p * d, 1);
+    const arr = wasmArrays(args.backend);
+    const keep = args.attrs?.['keepDims'] === true;
+    const out = arr.alloc(
+      keep ? x.shape.map((d, i) => (i < sorted.length ? 1 : d)) : x.shape.slice(sorted.length),
+    );
+    arr.wasm.colSum(arr.ptr(out), arr.ptr(x), rows, n);
     return out;
   };
   return [
+    {
+      kernelName: 'Sum',
+      backendName: 'wasm',
+      kernelFunc: sum as unknown as tf.KernelFunc,
+      setupFunc: setupOf('Sum'),
+    },
     {
       kernelName: 'Conv2DBackpropFilter',
       backendName: 'wasm',

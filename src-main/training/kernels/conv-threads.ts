@@ -1,0 +1,207 @@
+import {
+  type CompiledModule,
+  type SharedMemory,
+  ensureMemory,
+  instantiate,
+  kernelModule,
+  sharedMemory,
+} from './wasm-module';
+
+/**
+ * The conv model's big products (wasm/conv.ts) on every thread of a run. tfjs'
+ * wasm heap is not shared memory, so each kernel copies its operands from the
+ * heap into a shared memory, runs there on all threads at once (each thread
+ * its share of the output elements), and copies the result back. The copies
+ * are timed (`stats`) because they are the price of threading here.
+ *
+ * Shared memory layout: the module's statics; each thread's gemm scratch;
+ * offset tables (built once per geometry, kept); then, per kernel call, its
+ * operands (reused by the next call).
+ */
+
+/** The exports of wasm/conv.ts; every threaded one takes (…, thread, threads) last. */
+export interface ConvExports {
+  heapBase(): number;
+  scratchBytes(): number;
+  gemm(...args: number[]): void;
+  conv2d(...args: number[]): void;
+  convFilter(...args: number[]): void;
+  convInputCols(...args: number[]): void;
+  col2im(...args: number[]): void;
+}
+
+/** What runs an export on every thread: thread i calls exports[fn](...args, i, count). */
+export interface KernelRunner {
+  readonly count: number;
+  run(fn: keyof ConvExports, args: readonly number[]): void;
+  close(): Promise<void>;
+}
+
+/** The pool of worker threads (threads.ts), as far as this file uses it. */
+export interface ThreadPool {
+  readonly count: number;
+  load<T>(name: string, fma: boolean): Promise<{ exports: T; id: number }>;
+  run(module: number, fn: string, args: readonly number[]): void;
+  close(): Promise<void>;
+}
+
+/** Starts a pool of `count` threads on `memory` (threads.ts' KernelThreads.start). */
+export type StartPool = (count: number, memory: SharedMemory) => Promise<ThreadPool>;
+
+/** One thread: the caller's, calling the exports directly. */
+class LocalRunner implements KernelRunner {
+  readonly count = 1;
+  constructor(private readonly exports: ConvExports) {}
+  run(fn: keyof ConvExports, args: readonly number[]): void {
+    (this.exports[fn] as (...a: number[]) => void)(...args, 0, 1);
+  }
+  async close(): Promise<void> {}
+}
+
+class PoolRunner implements KernelRunner {
+  constructor(
+    private readonly pool: ThreadPool,
+    private readonly module: number,
+  ) {}
+  get count(): number {
+    return this.pool.count;
+  }
+  run(fn: keyof ConvExports, args: readonly number[]): void {
+    this.pool.run(this.module, fn, args);
+  }
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
+
+const align = (n: number): number => (n + 15) & ~15;
+
+/** Time spent per kind of work, for the bench (ms since start or resetStats). */
+export interface ConvThreadStats {
+  copyInMs: number;
+  copyOutMs: number;
+  runMs: number;
+  calls: number;
+}
+
+export class ConvThreads {
+  readonly stats: ConvThreadStats = { copyInMs: 0, copyOutMs: 0, runMs: 0, calls: 0 };
+  private readonly scratch: number;
+  /** End of the kept region (tables); a call's operands start here. */
+  private kept: number;
+  private readonly tables = new Map<string, number>();
+  private closed = false;
+
+  private constructor(
+    readonly memory: SharedMemory,
+    private readonly runner: KernelRunner,
+    exports: ConvExports,
+    readonly fma: boolean,
+  ) {
+    this.scratch = align(exports.heapBase());
+    this.kept = this.scratch + runner.count * exports.scratchBytes();
+    ensureMemory(memory, this.kept);
+  }
+
+  /**
+   * `threads` threads (the caller's counts as one) for the conv kernels;
+   * more than one needs `startPool`. Close it when the run ends.
+   */
+  static async start(options: {
+    threads: number;
+    fma: boolean;
+    startPool?: StartPool;
+  }): Promise<ConvThreads> {
+    const { threads, fma } = options;
+    if (!Number.isInteger(threads) || threads < 1)
+      throw new Error(`threads must be a whole number ≥ 1 (got ${threads})`);
+    const memory = sharedMemory(1 << 20);
+    const module: CompiledModule = kernelModule('conv', fma);
+    const local = instantiate<ConvExports>(module, memory);
+    if (threads === 1) return new ConvThreads(memory, new LocalRunner(local), local, fma);
+    if (!options.startPool) throw new Error('more than one kernel thread needs a thread pool');
+    const pool = await options.startPool(threads, memory);
+    try {
+      const { id } = await pool.load<ConvExports>('conv', fma);
+      return new ConvThreads(memory, new PoolRunner(pool, id), local, fma);
+    } catch (error) {
+      await pool.close();
+      throw error;
+    }
+  }
+
+  get threads(): number {
+    return this.runner.count;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.runner.close();
+  }
+
+  resetStats(): void {
+    Object.assign(this.stats, { copyInMs: 0, copyOutMs: 0, runMs: 0, calls: 0 });
+  }
+
+  /** A kept table of `ints` int32s, built once per key by `fill`. */
+  table(key: string, ints: number, fill: (t: Int32Array) => void): number {
+    const cached = this.tables.get(key);
+    if (cached !== undefined) return cached;
+    const at = this.kept;
+    this.kept = align(at + ints * 4);
+    ensureMemory(this.memory, this.kept);
+    fill(new Int32Array(this.memory.buffer, at, ints));
+    this.tables.set(key, at);
+    return at;
+  }
+
+  /**
+   * Lays out one call's operands (sizes in floats) after the kept region and
+   * returns their addresses; valid until the next call.
+   */
+  operands(floats: readonly number[]): number[] {
+    const out: number[] = [];
+    let at = this.kept;
+    for (const n of floats) {
+      out.push(at);
+      at = align(at + n * 4);
+    }
+    ensureMemory(this.memory, at);
+    return out;
+  }
+
+  /** Copies `n` floats from `src` (at float index `from`) into shared memory at byte `at`. */
+  copyIn(at: number, src: Float32Array, from: number, n: number): void {
+    const t0 = performance.now();
+    new Float32Array(this.memory.buffer, at, n).set(src.subarray(from, from + n));
+    this.stats.copyInMs += performance.now() - t0;
+  }
+
+  /** Copies `n` floats at byte `at` of shared memory into `dst` at float index `to`. */
+  copyOut(at: number, dst: Float32Array, to: number, n: number): void {
+    const t0 = performance.now();
+    dst.set(new Float32Array(this.memory.buffer, at, n), to);
+    this.stats.copyOutMs += performance.now() - t0;
+  }
+
+  /** Runs wasm/conv.ts' `fn` on every thread; the gemm scratch argument (all but col2im's) is added here. */
+  run(fn: Exclude<keyof ConvExports, 'heapBase' | 'scratchBytes'>, args: readonly number[]): void {
+    if (this.closed) throw new Error('the kernel threads of this run are closed');
+    const t0 = performance.now();
+    this.runner.run(fn, fn === 'col2im' ? args : [...args, this.scratch]);
+    this.stats.runMs += performance.now() - t0;
+    this.stats.calls += 1;
+  }
+}
+
+let active: ConvThreads | null = null;
+
+/** The kernel threads the conv kernels use (one run at a time per thread), or none: their single-threaded path. */
+export function setConvThreads(threads: ConvThreads | null): void {
+  active = threads;
+}
+
+export function activeConvThreads(): ConvThreads | null {
+  return active;
+}
