@@ -55,7 +55,14 @@ function setup(fma: boolean, threads: number) {
 }
 
 /** C (+)= op(A)·op(B) through the module, `threads` shares run one after the other. */
-function wasmGemm(c: Case, a: Float32Array, b: Float32Array, c0: Float32Array, fma: boolean, threads: number) {
+function wasmGemm(
+  c: Case,
+  a: Float32Array,
+  b: Float32Array,
+  c0: Float32Array,
+  fma: boolean,
+  threads: number,
+) {
   const { memory, instances, scratch, base } = setup(fma, threads);
   const pa = base;
   const pb = pa + a.length * 4;
@@ -71,7 +78,23 @@ function wasmGemm(c: Case, a: Float32Array, b: Float32Array, c0: Float32Array, f
   const rsB = c.transB ? 4 : n * 4;
   const csB = c.transB ? k * 4 : 4;
   for (let t = 0; t < threads; t++)
-    instances[t]!.gemm(pa, rsA, csA, pb, rsB, csB, pc, n * 4, m, k, n, c.accumulate ? 1 : 0, scratch, t, threads);
+    instances[t]!.gemm(
+      pa,
+      rsA,
+      csA,
+      pb,
+      rsB,
+      csB,
+      pc,
+      n * 4,
+      m,
+      k,
+      n,
+      c.accumulate ? 1 : 0,
+      scratch,
+      t,
+      threads,
+    );
   return new Float32Array(memory.buffer, pc, m * n).slice();
 }
 
@@ -124,9 +147,10 @@ describe('the AssemblyScript gemm', () => {
       const one = wasmGemm(c, a, b, c0, false, 1);
       for (const threads of [2, 3, 5]) {
         const many = wasmGemm(c, a, b, c0, false, threads);
-        expect(Buffer.from(many.buffer).equals(Buffer.from(one.buffer)), `${label(c)}, ${threads} threads`).toBe(
-          true,
-        );
+        expect(
+          Buffer.from(many.buffer).equals(Buffer.from(one.buffer)),
+          `${label(c)}, ${threads} threads`,
+        ).toBe(true);
       }
     }
   });

@@ -1,0 +1,139 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { ConvThreads, setConvThreads } from '../../../../src-main/training/kernels/conv-threads';
+import { expectClose, randomArray, use } from '../../ops/helpers';
+import { sequentialPool } from './threads-test-pool';
+
+type Shape4 = [number, number, number, number];
+interface Case {
+  x: Shape4;
+  filter: Shape4;
+  stride: number;
+  pad: 'same' | 'valid';
+}
+
+// The conv preset's layers (batch 2) and odd geometries: channels not multiples
+// of 4, valid padding, a 1×1 filter.
+const cases: Case[] = [
+  { x: [2, 28, 28, 1], filter: [3, 3, 1, 32], stride: 2, pad: 'same' },
+  { x: [2, 14, 14, 32], filter: [3, 3, 32, 64], stride: 2, pad: 'same' },
+  { x: [2, 14, 14, 64], filter: [3, 3, 64, 64], stride: 2, pad: 'same' },
+  { x: [2, 28, 28, 32], filter: [3, 3, 32, 32], stride: 2, pad: 'same' },
+  { x: [2, 28, 28, 32], filter: [3, 3, 32, 1], stride: 1, pad: 'same' },
+  { x: [3, 9, 7, 5], filter: [3, 2, 5, 6], stride: 1, pad: 'valid' },
+  { x: [2, 8, 9, 3], filter: [3, 3, 3, 9], stride: 2, pad: 'valid' },
+  { x: [1, 5, 5, 2], filter: [1, 1, 2, 3], stride: 1, pad: 'same' },
+];
+
+interface Out {
+  y: Float32Array;
+  dw: Float32Array;
+  dx: Float32Array;
+  bias: Float32Array;
+}
+
+/** Conv2D, its two gradients' kernels and a conv layer's bias gradient (Sum over batch, h, w). */
+function run(c: Case, seed: number): Out {
+  return tf.tidy(() => {
+    const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+    const x = tf.tensor4d(randomArray(size(c.x), seed), c.x);
+    const f = tf.tensor4d(randomArray(size(c.filter), seed + 1), c.filter);
+    const y = tf.conv2d(x, f, c.stride, c.pad);
+    const dy = tf.tensor4d(randomArray(size(y.shape), seed + 2), y.shape);
+    const attrs = { strides: c.stride, pad: c.pad, dataFormat: 'NHWC' };
+    const dw = tf
+      .engine()
+      .runKernel<tf.Tensor>('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: c.filter });
+    const dx = tf
+      .engine()
+      .runKernel<tf.Tensor>('Conv2DBackpropInput', { dy, filter: f }, { ...attrs, inputShape: c.x });
+    const data = (t: tf.Tensor) => t.dataSync() as Float32Array;
+    return { y: data(y), dw: data(dw), dx: data(dx), bias: data(tf.sum(dy, [0, 1, 2])) };
+  });
+}
+
+const same = (a: Float32Array, b: Float32Array) => Buffer.from(a.buffer).equals(Buffer.from(b.buffer));
+
+describe('conv kernels on kernel threads', () => {
+  beforeAll(async () => {
+    await use('wasm');
+  });
+  let threads: ConvThreads | null = null;
+  afterEach(async () => {
+    setConvThreads(null);
+    await threads?.close();
+    threads = null;
+  });
+
+  async function withThreads(count: number): Promise<void> {
+    await threads?.close();
+    threads = await ConvThreads.start({ threads: count, fma: false, startPool: sequentialPool });
+    setConvThreads(threads);
+  }
+
+  for (const c of cases) {
+    test(`x [${c.x.join('×')}] filter [${c.filter.join('×')}] stride ${c.stride} ${c.pad}: as the cpu kernels; 2 and 3 threads give 1 thread's bits`, async () => {
+      const seed = c.x.reduce((a, b) => a * 3 + b, 0) + c.filter.reduce((a, b) => a * 5 + b, 0);
+      await use('cpu');
+      const expected = run(c, seed);
+      await use('wasm');
+      await withThreads(1);
+      const one = run(c, seed);
+      for (const key of Object.keys(expected) as Array<keyof Out>) expectClose(one[key], expected[key], key);
+      for (const count of [2, 3]) {
+        await withThreads(count);
+        const many = run(c, seed);
+        for (const key of Object.keys(one) as Array<keyof Out>)
+          expect(same(many[key], one[key]), `${key}, ${count} threads`).toBe(true);
+      }
+    });
+  }
+
+  test('leaks no tensors', async () => {
+    await withThreads(2);
+    const c = cases[1]!;
+    run(c, 1);
+    const before = tf.memory().numTensors;
+    run(c, 2);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  test('a closed pool refuses work with a message instead of computing garbage', async () => {
+    await withThreads(2);
+    await threads!.close();
+    expect(() => run(cases[1]!, 1)).toThrow(/kernel threads of this run are closed/);
+  });
+
+  test('more than one thread without a pool is refused', async () => {
+    await expect(ConvThreads.start({ threads: 2, fma: false })).rejects.toThrow(/thread pool/);
+    await expect(ConvThreads.start({ threads: 0, fma: false })).rejects.toThrow(/whole number/);
+  });
+});
+
+describe('Sum on wasm', () => {
+  test('over leading axes (a conv bias gradient) and over others: as the cpu kernel', async () => {
+    await use('wasm');
+    expect(tf.getKernel('Sum', 'wasm')?.kernelFunc.name).toBe('sum');
+    const x = randomArray(2 * 3 * 5 * 8, 9);
+    const sums = () =>
+      tf.tidy(() => {
+        const t = tf.tensor4d(x, [2, 3, 5, 8]);
+        return [
+          tf.sum(t, [0, 1, 2]),
+          tf.sum(t, [0, 1, 2], true),
+          tf.sum(t, [1, 0]),
+          tf.sum(t, 1),
+          tf.sum(t, [0, 1, 2, 3]),
+          tf.sum(tf.tensor2d(x.subarray(0, 30), [10, 3]), 0),
+        ].map((s) => ({ shape: s.shape, values: s.dataSync() as Float32Array }));
+      });
+    await use('cpu');
+    const expected = sums();
+    await use('wasm');
+    const actual = sums();
+    for (const [i, e] of expected.entries()) {
+      expect(actual[i]!.shape).toEqual(e.shape);
+      expectClose(actual[i]!.values, e.values, `sum ${i}`);
+    }
+  });
+});
