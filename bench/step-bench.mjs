@@ -6,7 +6,9 @@
 // with and without fused multiply-add; on tfjs-node where it is installed; and
 // PyTorch's reference of the same model (bench/torch_vae.py, Debian's
 // python3-torch) measured in the same run, at 1 and 2 threads. Our wasm runs
-// on 1 thread (tfjs' wasm backend is single-threaded in Node).
+// at every count of --threads for the conv model (its convolutions on kernel
+// threads over a shared memory: kernels/conv-threads.ts; the rest of the step
+// stays on tfjs' single-threaded wasm backend), at 1 for the MLP.
 //
 //   npx tsc -p tsconfig.node.json && node bench/step-bench.mjs [options]
 //
@@ -47,6 +49,7 @@ function mnistImages(count) {
 
 async function child(spec) {
   const { model, config, warmup } = spec;
+  const threads = spec.threads ?? 1;
   let { steps } = spec;
   if (config === 'fast-fma') {
     require('node:v8').setFlagsFromString('--experimental-wasm-relaxed-simd');
@@ -88,6 +91,17 @@ async function child(spec) {
     if (config !== 'fast-fma') process.env.VAE_STUDIO_WASM_FMA = '0';
     device = (await initBackend({ choice: 'wasm', arch: hp.arch })).device;
     if (config === 'stock') kernels.uninstallKernels('wasm');
+  }
+  let convThreads = null;
+  if (threads > 1) {
+    const { ConvThreads, setConvThreads } = require(path.join(dist, 'kernels', 'conv-threads.js'));
+    const { KernelThreads } = require(path.join(dist, 'kernels', 'threads.js'));
+    convThreads = await ConvThreads.start({
+      threads,
+      fma: config === 'fast-fma',
+      startPool: (count, memory) => KernelThreads.start(count, memory),
+    });
+    setConvThreads(convThreads);
   }
 
   const vae = createVae({ spec: modelSpecFor(hp, { height: 28, width: 28, channels: 1 }), seed: 1 });
@@ -136,6 +150,7 @@ async function child(spec) {
     }
   } else {
     for (let i = 0; i < warmup; i++) step(i);
+    convThreads?.resetStats();
     for (let i = 0; i < steps; i++) {
       const t0 = performance.now();
       step(i);
@@ -144,6 +159,11 @@ async function child(spec) {
   }
   steps = times.length;
   const cpu = process.cpuUsage(cpu0);
+  const copy = convThreads && {
+    copyMsPerStep: (convThreads.stats.copyInMs + convThreads.stats.copyOutMs) / steps,
+    kernelThreadsMsPerStep: convThreads.stats.runMs / steps,
+  };
+  await convThreads?.close();
   times.sort((a, b) => a - b);
   const median = times[times.length >> 1];
   const finite = losses.every(Number.isFinite);
@@ -163,6 +183,8 @@ async function child(spec) {
     finite,
     fma: device.includes('fused multiply-add'),
     tensors: tf.memory().numTensors,
+    threads,
+    ...copy,
     ...(gpu ? { dispatchesPerStep: gpu.dispatches / steps, readsPerStep: gpu.reads / steps } : {}),
   };
 }
@@ -300,7 +322,12 @@ export function runStepBench(options = {}) {
             });
           continue;
         }
-        add(runChild({ model, config, steps, warmup }));
+        // Kernel threads serve the conv model's convolutions, on our wasm kernels.
+        const counts = model === 'conv' && config.startsWith('fast') ? o.threads : [1];
+        for (const threads of counts) {
+          const r = runChild({ model, config, steps, warmup, threads });
+          add(threads === 1 ? r : { ...r, config: `${config}@${threads}t` });
+        }
       }
       if (o.torch)
         for (const threads of o.threads)
@@ -329,6 +356,12 @@ export function runStepBench(options = {}) {
       peakRssMb: Math.max(...ok.map((r) => r.peakRssMb ?? 0)),
       finite: ok.every((r) => r.finite !== false),
       device: ok[0].device,
+      ...(ok[0].copyMsPerStep === undefined
+        ? {}
+        : {
+            copyMsPerStep: median(ok.map((r) => r.copyMsPerStep)),
+            kernelThreadsMsPerStep: median(ok.map((r) => r.kernelThreadsMsPerStep)),
+          }),
       ...(ok[0].dispatchesPerStep === undefined
         ? {}
         : { dispatchesPerStep: ok[0].dispatchesPerStep, readsPerStep: ok[0].readsPerStep }),
@@ -353,8 +386,17 @@ const labels = {
   native: 'tfjs-node (TensorFlow threads)',
   webgpu: 'webgpu (Dawn)',
 };
+/** `fast-fma@2t`: a wasm configuration with its convolutions on 2 kernel threads. */
+function threadedLabel(config) {
+  const [base, count] = config.split('@');
+  const label = labels[base];
+  if (!label || !count) return undefined;
+  return label.replace(/\(1 thread(; default)?\)/, `(conv on ${count.slice(0, -1)} threads)`);
+}
 const labelOf = (config) =>
-  labels[config] ?? (config.startsWith('torch-') ? `PyTorch (${config.slice(6, -1)} thread(s))` : config);
+  labels[config] ??
+  threadedLabel(config) ??
+  (config.startsWith('torch-') ? `PyTorch (${config.slice(6, -1)} thread(s))` : config);
 /** A row's backend: the webgpu one names its adapter and its GPU work per step. */
 const rowLabel = (r) =>
   r.config === 'webgpu' && !r.error
@@ -386,7 +428,8 @@ function printTable(rows, threads) {
           r.samplesPerS.toFixed(0),
           r.peakRssMb.toFixed(0),
           ...threads.map((t) => (r.ratioToTorch[t] === undefined ? '' : r.ratioToTorch[t].toFixed(2))),
-          r.runsMs.join(' '),
+          r.runsMs.join(' ') +
+            (r.copyMsPerStep === undefined ? '' : `; copies ${r.copyMsPerStep.toFixed(1)} ms/step`),
         ],
   );
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => String(l[i]).length)));

@@ -1,6 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { ConvThreads, setConvThreads } from '../../../../src-main/training/kernels/conv-threads';
+import { presetById } from '../../../../shared/hyperparams';
+import { createVae } from '../../../../src-main/training/model';
+import { modelSpecFor } from '../../../../src-main/training/model-spec';
+import { createAdam } from '../../../../src-main/training/ops';
+import { trainStep } from '../../../../src-main/training/step';
 import { expectClose, randomArray, use } from '../../ops/helpers';
 import { sequentialPool } from './threads-test-pool';
 
@@ -108,6 +113,51 @@ describe('conv kernels on kernel threads', () => {
     await expect(ConvThreads.start({ threads: 2, fma: false })).rejects.toThrow(/thread pool/);
     await expect(ConvThreads.start({ threads: 0, fma: false })).rejects.toThrow(/whole number/);
   });
+});
+
+describe('the conv preset on kernel threads', () => {
+  /** Losses of `steps` training steps of the keras-conv preset's model (batch 16), our kernels on `threads`. */
+  async function losses(threads: number | null, steps: number): Promise<number[]> {
+    await use('wasm');
+    const ct =
+      threads === null ? null : await ConvThreads.start({ threads, fma: false, startPool: sequentialPool });
+    setConvThreads(ct);
+    const hp = presetById('keras-conv').hyperparams;
+    const vae = createVae({ spec: modelSpecFor(hp, { height: 28, width: 28, channels: 1 }), seed: 7 });
+    const optimizer = createAdam(hp.learningRate);
+    const out: number[] = [];
+    try {
+      const batch = 16;
+      for (let i = 0; i < steps; i++) {
+        const x = tf.tensor2d(
+          randomArray(batch * 784, 100 + i).map((v) => Math.max(0, v)),
+          [batch, 784],
+        );
+        const epsilon = tf.tensor2d(randomArray(batch * hp.latentDim, 200 + i), [batch, hp.latentDim]);
+        out.push(
+          trainStep({ vae, optimizer, variables: vae.trainableVariables(), x, epsilon, beta: hp.beta }).loss,
+        );
+        tf.dispose([x, epsilon]);
+      }
+    } finally {
+      setConvThreads(null);
+      optimizer.dispose();
+      vae.dispose();
+      await ct?.close();
+    }
+    return out;
+  }
+
+  test('trains to today’s losses (float tolerance), the same bits on 1 and 2 threads, leaking nothing', async () => {
+    await use('wasm');
+    const before = tf.memory().numTensors;
+    const today = await losses(null, 6);
+    const one = await losses(1, 6);
+    const two = await losses(2, 6);
+    expect(tf.memory().numTensors).toBe(before);
+    expectClose(one, today, 'losses', 1e-5);
+    expect(two).toEqual(one);
+  }, 180_000);
 });
 
 describe('Sum on wasm', () => {
