@@ -1,3 +1,5 @@
+import { TrainingError } from '../errors';
+import { KernelThreadError, KernelThreads } from './threads';
 import {
   type CompiledModule,
   type SharedMemory,
@@ -37,15 +39,15 @@ export interface KernelRunner {
   close(): Promise<void>;
 }
 
-/** The pool of worker threads (threads.ts), as far as this file uses it. */
+/** The pool of worker threads (threads.ts' KernelThreads), as far as this file uses it. */
 export interface ThreadPool {
   readonly count: number;
-  load<T>(name: string, fma: boolean): Promise<{ exports: T; id: number }>;
-  run(module: number, fn: string, args: readonly number[]): void;
+  load<T>(name: string, fma: boolean): { exports: T; id: number };
+  run(module: { id: number }, fn: string, args: readonly number[]): void;
   close(): Promise<void>;
 }
 
-/** Starts a pool of `count` threads on `memory` (threads.ts' KernelThreads.start). */
+/** Starts a pool of `count` threads on `memory` (threads.ts' KernelThreads.start by default). */
 export type StartPool = (count: number, memory: SharedMemory) => Promise<ThreadPool>;
 
 /** One thread: the caller's, calling the exports directly. */
@@ -61,7 +63,7 @@ class LocalRunner implements KernelRunner {
 class PoolRunner implements KernelRunner {
   constructor(
     private readonly pool: ThreadPool,
-    private readonly module: number,
+    private readonly module: { id: number },
   ) {}
   get count(): number {
     return this.pool.count;
@@ -119,11 +121,11 @@ export class ConvThreads {
     const module: CompiledModule = kernelModule('conv', fma);
     const local = instantiate<ConvExports>(module, memory);
     if (threads === 1) return new ConvThreads(memory, new LocalRunner(local), local, fma);
-    if (!options.startPool) throw new Error('more than one kernel thread needs a thread pool');
-    const pool = await options.startPool(threads, memory);
+    const startPool = options.startPool ?? ((count, shared) => KernelThreads.start(count, shared));
+    const pool = await startPool(threads, memory);
     try {
-      const { id } = await pool.load<ConvExports>('conv', fma);
-      return new ConvThreads(memory, new PoolRunner(pool, id), local, fma);
+      const loaded = pool.load<ConvExports>('conv', fma);
+      return new ConvThreads(memory, new PoolRunner(pool, loaded), local, fma);
     } catch (error) {
       await pool.close();
       throw error;
@@ -189,7 +191,14 @@ export class ConvThreads {
   run(fn: Exclude<keyof ConvExports, 'heapBase' | 'scratchBytes'>, args: readonly number[]): void {
     if (this.closed) throw new Error('the kernel threads of this run are closed');
     const t0 = performance.now();
-    this.runner.run(fn, fn === 'col2im' ? args : [...args, this.scratch]);
+    try {
+      this.runner.run(fn, fn === 'col2im' ? args : [...args, this.scratch]);
+    } catch (error) {
+      // A thread died or a kernel trapped: this run cannot go on, a new one (or a resume) can.
+      if (error instanceof KernelThreadError)
+        throw new TrainingError('unavailable', error.message, { cause: error });
+      throw error;
+    }
     this.stats.runMs += performance.now() - t0;
     this.stats.calls += 1;
   }

@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { ConvThreads, setConvThreads } from '../../../../src-main/training/kernels/conv-threads';
 import { presetById } from '../../../../shared/hyperparams';
+import { TrainingError } from '../../../../src-main/training/errors';
+import { KernelThreads } from '../../../../src-main/training/kernels/threads';
 import { createVae } from '../../../../src-main/training/model';
 import { modelSpecFor } from '../../../../src-main/training/model-spec';
 import { createAdam } from '../../../../src-main/training/ops';
@@ -109,8 +111,38 @@ describe('conv kernels on kernel threads', () => {
     expect(() => run(cases[1]!, 1)).toThrow(/kernel threads of this run are closed/);
   });
 
-  test('more than one thread without a pool is refused', async () => {
-    await expect(ConvThreads.start({ threads: 2, fma: false })).rejects.toThrow(/thread pool/);
+  test('on real worker threads: the same bits as one after the other; a thread that dies fails the next kernel with a message', async () => {
+    const c = cases[3]!;
+    await withThreads(2);
+    const sequential = run(c, 5);
+    await threads?.close();
+    let pool: KernelThreads | null = null;
+    threads = await ConvThreads.start({
+      threads: 2,
+      fma: false,
+      startPool: async (count, memory) => (pool = await KernelThreads.start(count, memory)),
+    });
+    setConvThreads(threads);
+    const real = run(c, 5);
+    for (const key of Object.keys(real) as Array<keyof Out>)
+      expect(same(real[key], sequential[key]), key).toBe(true);
+    expect(() => pool!.stopThreadForTest(1)).toThrow(/Kernel thread 1 of 2 failed/);
+    const before = tf.memory().numTensors;
+    let caught: unknown = null;
+    try {
+      run(c, 6);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(TrainingError);
+    expect((caught as TrainingError).code).toBe('unavailable');
+    expect((caught as Error).message).toMatch(
+      /Kernel thread 1 of 2 failed.*resumed from its last checkpoint/,
+    );
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  test('a thread count that is not a whole number ≥ 1 is refused', async () => {
     await expect(ConvThreads.start({ threads: 0, fma: false })).rejects.toThrow(/whole number/);
   });
 });

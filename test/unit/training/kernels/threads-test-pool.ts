@@ -12,9 +12,9 @@ import {
  * gives the same bits as real threads would — what the thread-count tests
  * check — without depending on worker scheduling.
  */
-export function sequentialPool(count: number, memory: SharedMemory): ThreadPool {
+export function sequentialPool(count: number, memory: SharedMemory): Promise<ThreadPool> {
   const modules: Array<Array<Record<string, (...args: number[]) => void>>> = [];
-  return {
+  return Promise.resolve({
     count,
     load<T>(name: string, fma: boolean) {
       const module = kernelModule(name, fma);
@@ -22,13 +22,13 @@ export function sequentialPool(count: number, memory: SharedMemory): ThreadPool 
         instantiate<Record<string, (...args: number[]) => void>>(module, memory),
       );
       modules.push(instances);
-      return Promise.resolve({ exports: instances[0] as unknown as T, id: modules.length - 1 });
+      return { exports: instances[0] as unknown as T, id: modules.length - 1 };
     },
     run(module, fn, args) {
-      const instances = modules[module];
-      if (!instances) throw new Error(`no module ${module}`);
+      const instances = modules[module.id];
+      if (!instances) throw new Error(`no module ${module.id}`);
       for (let i = 0; i < count; i++) instances[i]![fn]!(...args, i, count);
     },
     close: () => Promise.resolve(),
-  };
+  });
 }
