@@ -143,12 +143,12 @@ function packIm2col4(dst: usize, x: usize, i: i32, k0: i32, kc: i32): void {
   const inC = aInC;
   const taps = aTaps;
   const row0 = aTable + ((<usize>i * taps) << 2);
-  const rowStep = <usize>taps << 2;
+  const rowStep = (<usize>taps) << 2;
   let tap = k0 / inC;
   let ch = k0 - tap * inC;
   for (let p = 0; p < kc; p += 4) {
-    const t = row0 + (<usize>tap << 2);
-    const c4 = <usize>ch << 2;
+    const t = row0 + ((<usize>tap) << 2);
+    const c4 = (<usize>ch) << 2;
     const x0 = loadOrZero(x, load<i32>(t), c4);
     const x1 = loadOrZero(x, load<i32>(t + rowStep), c4);
     const x2 = loadOrZero(x, load<i32>(t + 2 * rowStep), c4);

@@ -1,5 +1,6 @@
 import { TrainingError } from '../errors';
 import { KernelThreadError, KernelThreads } from './threads';
+import { fmaInUse } from './wasm-kernels';
 import {
   type CompiledModule,
   type SharedMemory,
@@ -55,7 +56,7 @@ class LocalRunner implements KernelRunner {
   readonly count = 1;
   constructor(private readonly exports: ConvExports) {}
   run(fn: keyof ConvExports, args: readonly number[]): void {
-    (this.exports[fn] as (...a: number[]) => void)(...args, 0, 1);
+    this.exports[fn](...args, 0, 1);
   }
   async close(): Promise<void> {}
 }
@@ -205,6 +206,38 @@ export class ConvThreads {
 }
 
 let active: ConvThreads | null = null;
+
+/**
+ * The kernel threads of a training run, made active for the conv kernels:
+ * for the conv model on wasm with `threads` > 1; otherwise none, and the
+ * kernels keep their single-threaded path on tfjs' heap (faster on one thread:
+ * no copies). Stop them with {@link stopRunThreads} when the run ends.
+ */
+export async function startRunThreads(options: {
+  threads: number;
+  arch: string;
+  backend: string;
+  startPool?: StartPool;
+}): Promise<ConvThreads | null> {
+  const { threads, arch, backend } = options;
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new TrainingError('invalid_argument', `Threads must be a whole number ≥ 1 (got ${threads}).`);
+  if (threads === 1 || arch !== 'conv' || backend !== 'wasm') return null;
+  const started = await ConvThreads.start({
+    threads,
+    fma: fmaInUse(),
+    ...(options.startPool ? { startPool: options.startPool } : {}),
+  });
+  setConvThreads(started);
+  return started;
+}
+
+/** Ends what {@link startRunThreads} started (nothing for null). */
+export async function stopRunThreads(threads: ConvThreads | null): Promise<void> {
+  if (!threads) return;
+  if (active === threads) setConvThreads(null);
+  await threads.close();
+}
 
 /** The kernel threads the conv kernels use (one run at a time per thread), or none: their single-threaded path. */
 export function setConvThreads(threads: ConvThreads | null): void {

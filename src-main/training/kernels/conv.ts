@@ -433,6 +433,17 @@ function supported(attrs: ConvAttrs): boolean {
   return attrs.dataFormat !== 'NCHW' && undilated;
 }
 
+/** `out` once `fill` has written it; freed if `fill` throws (a kernel thread died), so the heap does not leak it. */
+function filling(arr: ReturnType<typeof wasmArrays>, out: TensorInfo, fill: () => void): TensorInfo {
+  try {
+    fill();
+  } catch (error) {
+    arr.free(out);
+    throw error;
+  }
+  return out;
+}
+
 function backpropFilter(args: KernelArgs): TensorInfo {
   const x = input(args, 'x');
   const dy = input(args, 'dy');
@@ -443,9 +454,10 @@ function backpropFilter(args: KernelArgs): TensorInfo {
   const g = geometry(convInfoOf(x.shape, filterShape, attrs));
   const out = arr.alloc(filterShape);
   const ct = activeConvThreads();
-  if (ct) convBackpropFilterThreaded(ct, () => arr.wasm.heapF32, g, arr.ptr(x), arr.ptr(dy), arr.ptr(out));
-  else convBackpropFilterWasm(arr.wasm, g, arr.ptr(x), arr.ptr(dy), arr.ptr(out));
-  return out;
+  return filling(arr, out, () => {
+    if (ct) convBackpropFilterThreaded(ct, () => arr.wasm.heapF32, g, arr.ptr(x), arr.ptr(dy), arr.ptr(out));
+    else convBackpropFilterWasm(arr.wasm, g, arr.ptr(x), arr.ptr(dy), arr.ptr(out));
+  });
 }
 
 /**
@@ -475,10 +487,11 @@ export function convKernelConfigs(builtin: (name: string) => tf.KernelConfig | u
     const info = convInfoOf(x.shape, filter.shape, attrs);
     const out = arr.alloc([...info.outShape]);
     const ct = activeConvThreads();
-    if (ct)
-      conv2dThreaded(ct, () => arr.wasm.heapF32, geometry(info), arr.ptr(x), arr.ptr(filter), arr.ptr(out));
-    else conv2dWasm(arr.wasm, geometry(info), arr.ptr(x), arr.ptr(filter), arr.ptr(out));
-    return out;
+    return filling(arr, out, () => {
+      if (ct)
+        conv2dThreaded(ct, () => arr.wasm.heapF32, geometry(info), arr.ptr(x), arr.ptr(filter), arr.ptr(out));
+      else conv2dWasm(arr.wasm, geometry(info), arr.ptr(x), arr.ptr(filter), arr.ptr(out));
+    });
   };
   const backpropInput = (args: KernelArgs): TensorInfo => {
     const dy = input(args, 'dy');
@@ -490,10 +503,11 @@ export function convKernelConfigs(builtin: (name: string) => tf.KernelConfig | u
     const g = geometry(convInfoOf(inputShape, filter.shape, attrs));
     const out = arr.alloc(inputShape);
     const ct = activeConvThreads();
-    if (ct)
-      convBackpropInputThreaded(ct, () => arr.wasm.heapF32, g, arr.ptr(dy), arr.ptr(filter), arr.ptr(out));
-    else convBackpropInputWasm(arr.wasm, g, arr.ptr(dy), arr.ptr(filter), arr.ptr(out));
-    return out;
+    return filling(arr, out, () => {
+      if (ct)
+        convBackpropInputThreaded(ct, () => arr.wasm.heapF32, g, arr.ptr(dy), arr.ptr(filter), arr.ptr(out));
+      else convBackpropInputWasm(arr.wasm, g, arr.ptr(dy), arr.ptr(filter), arr.ptr(out));
+    });
   };
   // The bias gradient of a conv layer sums dy [batch, h, w, C] over its first three
   // axes; wasm 4.22's Sum took ~30 ms a step of the conv model for that, our
