@@ -18,8 +18,14 @@ import {
  * are timed (`stats`) because they are the price of threading here.
  *
  * Shared memory layout: the module's statics; each thread's gemm scratch;
- * offset tables (built once per geometry, kept); then, per kernel call, its
- * operands (reused by the next call).
+ * offset tables (built once per geometry, kept); a ring of input copies; then,
+ * per kernel call, its other operands (reused by the next call).
+ *
+ * The ring: about half the floats a conv step copies in are tensors copied
+ * before in the same step (a layer's input in the forward pass is its filter
+ * gradient's input in the backward pass; one dy feeds both gradients), so an
+ * input stays in the ring, found by its tfjs dataId (tensors are immutable
+ * while they live), until newer copies overwrite it.
  */
 
 /** The exports of wasm/conv.ts; every threaded one takes (…, thread, threads) last. */
@@ -79,6 +85,9 @@ class PoolRunner implements KernelRunner {
 
 const align = (n: number): number => (n + 15) & ~15;
 
+/** The smallest ring of input copies: more than the conv preset copies in one step (~48 MB). */
+const minRingBytes = 64 << 20;
+
 /** Time spent per kind of work, for the bench (ms since start or resetStats). */
 export interface ConvThreadStats {
   copyInMs: number;
@@ -94,16 +103,24 @@ export class ConvThreads {
   private kept: number;
   private readonly tables = new Map<string, number>();
   private closed = false;
+  // The ring of input copies at [ringStart, ringStart + ringBytes): an input copied at
+  // ring position v (counted from the ring's start, never wrapping; memory at
+  // ringStart + v mod ringBytes) is intact while ringTop ≤ v + ringBytes.
+  private ringStart = 0;
+  private ringBytes = 0;
+  private ringTop = 0;
+  private ring = new WeakMap<object, { v: number; floats: number }>();
 
   private constructor(
     readonly memory: SharedMemory,
     private readonly runner: KernelRunner,
     exports: ConvExports,
     readonly fma: boolean,
+    private readonly minRingBytes: number,
   ) {
     this.scratch = align(exports.heapBase());
     this.kept = this.scratch + runner.count * exports.scratchBytes();
-    ensureMemory(memory, this.kept);
+    this.resetRing(0);
   }
 
   /**
@@ -114,19 +131,22 @@ export class ConvThreads {
     threads: number;
     fma: boolean;
     startPool?: StartPool;
+    /** The ring of input copies' least size (tests make it small). */
+    minRingBytes?: number;
   }): Promise<ConvThreads> {
     const { threads, fma } = options;
+    const ring = options.minRingBytes ?? minRingBytes;
     if (!Number.isInteger(threads) || threads < 1)
       throw new Error(`threads must be a whole number ≥ 1 (got ${threads})`);
     const memory = sharedMemory(1 << 20);
     const module: CompiledModule = kernelModule('conv', fma);
     const local = instantiate<ConvExports>(module, memory);
-    if (threads === 1) return new ConvThreads(memory, new LocalRunner(local), local, fma);
+    if (threads === 1) return new ConvThreads(memory, new LocalRunner(local), local, fma, ring);
     const startPool = options.startPool ?? ((count, shared) => KernelThreads.start(count, shared));
     const pool = await startPool(threads, memory);
     try {
       const loaded = pool.load<ConvExports>('conv', fma);
-      return new ConvThreads(memory, new PoolRunner(pool, loaded), local, fma);
+      return new ConvThreads(memory, new PoolRunner(pool, loaded), local, fma, ring);
     } catch (error) {
       await pool.close();
       throw error;
@@ -153,19 +173,75 @@ export class ConvThreads {
     if (cached !== undefined) return cached;
     const at = this.kept;
     this.kept = align(at + ints * 4);
+    this.resetRing(this.ringBytes);
     ensureMemory(this.memory, this.kept);
     fill(new Int32Array(this.memory.buffer, at, ints));
     this.tables.set(key, at);
     return at;
   }
 
+  /** Empties the ring of input copies and places it (`bytes` long) after the tables. */
+  private resetRing(bytes: number): void {
+    this.ringStart = this.kept;
+    this.ringBytes = bytes;
+    this.ringTop = 0;
+    this.ring = new WeakMap();
+    ensureMemory(this.memory, this.ringStart + bytes);
+  }
+
   /**
-   * Lays out one call's operands (sizes in floats) after the kept region and
+   * Shared copies of one call's input tensors (`key`: the tensor's dataId;
+   * `from`: its float index in `heap`), copied unless still in the ring from
+   * an earlier call. Call before `operands`.
+   */
+  inputs(
+    heap: Float32Array,
+    tensors: ReadonlyArray<{ key: object; from: number; floats: number }>,
+  ): number[] {
+    const sizes = tensors.map((t) => align(t.floats * 4));
+    const total = sizes.reduce((a, b) => a + b, 0);
+    // Room for the call's inputs twice over: copying them never overwrites one of them.
+    if (2 * total > this.ringBytes) this.resetRing(Math.max(this.minRingBytes, 2 * total));
+    const cap = this.ringBytes;
+    const found = (key: object, floats: number) => {
+      const hit = this.ring.get(key);
+      return hit && hit.floats === floats && this.ringTop <= hit.v + cap ? hit : null;
+    };
+    // Where the misses would go; a hit they would overwrite makes the call copy everything afresh.
+    let top = this.ringTop;
+    const place = (size: number) => {
+      let v = top;
+      if ((v % cap) + size > cap) v = Math.ceil(v / cap) * cap; // no copy wraps around the end
+      top = v + size;
+      return v;
+    };
+    const hits = tensors.map((t) => found(t.key, t.floats));
+    for (const [i, hit] of hits.entries()) if (!hit) place(sizes[i]!);
+    if (hits.some((hit) => hit && top > hit.v + cap)) {
+      this.resetRing(cap);
+      hits.fill(null);
+    }
+    top = this.ringTop;
+    const out = tensors.map((t, i) => {
+      const hit = hits[i];
+      if (hit) return this.ringStart + (hit.v % cap);
+      const v = place(sizes[i]!);
+      const at = this.ringStart + (v % cap);
+      this.copyIn(at, heap, t.from, t.floats);
+      this.ring.set(t.key, { v, floats: t.floats });
+      return at;
+    });
+    this.ringTop = top;
+    return out;
+  }
+
+  /**
+   * Lays out one call's operands (sizes in floats) after the ring and
    * returns their addresses; valid until the next call.
    */
   operands(floats: readonly number[]): number[] {
     const out: number[] = [];
-    let at = this.kept;
+    let at = this.ringStart + this.ringBytes;
     for (const n of floats) {
       out.push(at);
       at = align(at + n * 4);

@@ -299,12 +299,18 @@ function sharedInputTable(ct: ConvThreads, g: Geometry): number {
 /** The float32 heap of tfjs' wasm module (take it after allocating: the heap may grow). */
 type Heap = () => Float32Array;
 
+/** A tensor's data on tfjs' heap: its byte address, and its dataId as the key of its shared copy. */
+export interface HeapTensor {
+  at: number;
+  key: object;
+}
+
 /** conv2dWasm on the kernel threads. */
 export function conv2dThreaded(
   ct: ConvThreads,
   heap: Heap,
   g: Geometry,
-  x: number,
+  x: HeapTensor,
   filter: number,
   out: number,
 ): void {
@@ -313,9 +319,9 @@ export function conv2dThreaded(
   const xFloats = g.batch * g.inH * g.inW * g.inC;
   const wFloats = taps * g.inC * g.outC;
   const table = sharedTable(ct, g);
-  const [sx, sw, sy] = ct.operands([xFloats, wFloats, pixels * g.outC]) as [number, number, number];
   const h = heap();
-  ct.copyIn(sx, h, x >> 2, xFloats);
+  const [sx] = ct.inputs(h, [{ key: x.key, from: x.at >> 2, floats: xFloats }]) as [number];
+  const [sw, sy] = ct.operands([wFloats, pixels * g.outC]) as [number, number];
   ct.copyIn(sw, h, filter >> 2, wFloats);
   ct.run('conv2d', [sx, table, taps, g.inC, sw, sy, pixels, g.outC]);
   ct.copyOut(sy, h, out >> 2, pixels * g.outC);
@@ -326,8 +332,8 @@ export function convBackpropFilterThreaded(
   ct: ConvThreads,
   heap: Heap,
   g: Geometry,
-  x: number,
-  dy: number,
+  x: HeapTensor,
+  dy: HeapTensor,
   out: number,
 ): void {
   const taps = g.kH * g.kW;
@@ -335,10 +341,12 @@ export function convBackpropFilterThreaded(
   const xFloats = g.batch * g.inH * g.inW * g.inC;
   const wFloats = taps * g.inC * g.outC;
   const table = sharedTable(ct, g);
-  const [sx, sdy, sdw] = ct.operands([xFloats, pixels * g.outC, wFloats]) as [number, number, number];
   const h = heap();
-  ct.copyIn(sx, h, x >> 2, xFloats);
-  ct.copyIn(sdy, h, dy >> 2, pixels * g.outC);
+  const [sx, sdy] = ct.inputs(h, [
+    { key: x.key, from: x.at >> 2, floats: xFloats },
+    { key: dy.key, from: dy.at >> 2, floats: pixels * g.outC },
+  ]) as [number, number];
+  const [sdw] = ct.operands([wFloats]) as [number];
   ct.run('convFilter', [sx, table, taps, g.inC, sdy, sdw, pixels, g.outC]);
   ct.copyOut(sdw, h, out >> 2, wFloats);
 }
@@ -348,7 +356,7 @@ export function convBackpropInputThreaded(
   ct: ConvThreads,
   heap: Heap,
   g: Geometry,
-  dy: number,
+  dy: HeapTensor,
   filter: number,
   out: number,
 ): void {
@@ -358,14 +366,9 @@ export function convBackpropInputThreaded(
   const k = taps * g.inC;
   const wFloats = k * g.outC;
   const rtable = sharedInputTable(ct, g);
-  const [sdy, sw, cols, sdx] = ct.operands([pixels * g.outC, wFloats, pixels * k, inPixels * g.inC]) as [
-    number,
-    number,
-    number,
-    number,
-  ];
   const h = heap();
-  ct.copyIn(sdy, h, dy >> 2, pixels * g.outC);
+  const [sdy] = ct.inputs(h, [{ key: dy.key, from: dy.at >> 2, floats: pixels * g.outC }]) as [number];
+  const [sw, cols, sdx] = ct.operands([wFloats, pixels * k, inPixels * g.inC]) as [number, number, number];
   ct.copyIn(sw, h, filter >> 2, wFloats);
   ct.run('convInputCols', [sdy, sw, cols, pixels, k, g.outC]);
   ct.run('col2im', [sdx, cols, rtable, inPixels, taps, g.inC]);
@@ -433,6 +436,10 @@ function supported(attrs: ConvAttrs): boolean {
   return attrs.dataFormat !== 'NCHW' && undilated;
 }
 
+function heapTensor(arr: ReturnType<typeof wasmArrays>, t: TensorInfo): HeapTensor {
+  return { at: arr.ptr(t), key: t.dataId };
+}
+
 /** `out` once `fill` has written it; freed if `fill` throws (a kernel thread died), so the heap does not leak it. */
 function filling(arr: ReturnType<typeof wasmArrays>, out: TensorInfo, fill: () => void): TensorInfo {
   try {
@@ -455,7 +462,15 @@ function backpropFilter(args: KernelArgs): TensorInfo {
   const out = arr.alloc(filterShape);
   const ct = activeConvThreads();
   return filling(arr, out, () => {
-    if (ct) convBackpropFilterThreaded(ct, () => arr.wasm.heapF32, g, arr.ptr(x), arr.ptr(dy), arr.ptr(out));
+    if (ct)
+      convBackpropFilterThreaded(
+        ct,
+        () => arr.wasm.heapF32,
+        g,
+        heapTensor(arr, x),
+        heapTensor(arr, dy),
+        arr.ptr(out),
+      );
     else convBackpropFilterWasm(arr.wasm, g, arr.ptr(x), arr.ptr(dy), arr.ptr(out));
   });
 }
@@ -489,7 +504,14 @@ export function convKernelConfigs(builtin: (name: string) => tf.KernelConfig | u
     const ct = activeConvThreads();
     return filling(arr, out, () => {
       if (ct)
-        conv2dThreaded(ct, () => arr.wasm.heapF32, geometry(info), arr.ptr(x), arr.ptr(filter), arr.ptr(out));
+        conv2dThreaded(
+          ct,
+          () => arr.wasm.heapF32,
+          geometry(info),
+          heapTensor(arr, x),
+          arr.ptr(filter),
+          arr.ptr(out),
+        );
       else conv2dWasm(arr.wasm, geometry(info), arr.ptr(x), arr.ptr(filter), arr.ptr(out));
     });
   };
@@ -505,7 +527,14 @@ export function convKernelConfigs(builtin: (name: string) => tf.KernelConfig | u
     const ct = activeConvThreads();
     return filling(arr, out, () => {
       if (ct)
-        convBackpropInputThreaded(ct, () => arr.wasm.heapF32, g, arr.ptr(dy), arr.ptr(filter), arr.ptr(out));
+        convBackpropInputThreaded(
+          ct,
+          () => arr.wasm.heapF32,
+          g,
+          heapTensor(arr, dy),
+          arr.ptr(filter),
+          arr.ptr(out),
+        );
       else convBackpropInputWasm(arr.wasm, g, arr.ptr(dy), arr.ptr(filter), arr.ptr(out));
     });
   };

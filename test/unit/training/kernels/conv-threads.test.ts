@@ -142,6 +142,42 @@ describe('conv kernels on kernel threads', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  test('input copies: a tensor still in the ring is not copied again, and what the ring returns is always its data', async () => {
+    // A ring of 4 KiB and inputs of 64..1024 bytes: it wraps, evicts, and meets
+    // calls whose hits a miss would overwrite.
+    const ct = await ConvThreads.start({ threads: 1, fma: false, minRingBytes: 4096 });
+    try {
+      const heap = randomArray(4096, 3);
+      const keys = Array.from({ length: 40 }, () => ({}));
+      const floatsOf = (k: number) => 16 * (1 + (k % 16));
+      const fromOf = (k: number) => 61 * k;
+      let copies = 0;
+      const copyIn = ct.copyIn.bind(ct);
+      ct.copyIn = (...args) => {
+        copies += 1;
+        copyIn(...args);
+      };
+      let calls = 0;
+      for (let step = 0; step < 200; step++) {
+        // Recent keys again (hits), and new ones (misses that evict).
+        const picks = [step % 40, (step * 7) % 40, Math.max(0, step - 2) % 40].filter(
+          (k, i, a) => a.indexOf(k) === i,
+        );
+        const list = picks.map((k) => ({ key: keys[k]!, from: fromOf(k), floats: floatsOf(k) }));
+        const at = ct.inputs(heap, list);
+        calls += list.length;
+        for (const [i, k] of picks.entries()) {
+          const got = new Float32Array(ct.memory.buffer, at[i], floatsOf(k));
+          expect(Array.from(got)).toEqual(Array.from(heap.subarray(fromOf(k), fromOf(k) + floatsOf(k))));
+        }
+      }
+      expect(copies).toBeGreaterThan(0);
+      expect(copies).toBeLessThan(calls);
+    } finally {
+      await ct.close();
+    }
+  });
+
   test('a thread count that is not a whole number ≥ 1 is refused', async () => {
     await expect(ConvThreads.start({ threads: 0, fma: false })).rejects.toThrow(/whole number/);
   });
