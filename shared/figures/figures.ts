@@ -385,8 +385,9 @@ export function linesSvg(
     const pts = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
     if (pts.length === 0) continue;
     const d = pts.map(([x, y], i) => `${i ? 'L' : 'M'}${num(px(x))} ${num(py(y))}`).join('');
+    // A run of one epoch is a single point: drawn as a dot wide enough to see.
     body.push(
-      `<path class="series" data-name="${escapeXml(s.name)}"${s.key !== undefined ? ` data-key="${escapeXml(s.key)}"` : ''} d="${d}${pts.length === 1 ? 'h0' : ''}" stroke="${s.color}" stroke-width="2" fill="none" stroke-linejoin="round" stroke-linecap="round"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
+      `<path class="series" data-name="${escapeXml(s.name)}"${s.key !== undefined ? ` data-key="${escapeXml(s.key)}"` : ''} d="${d}${pts.length === 1 ? 'h0' : ''}" stroke="${s.color}" stroke-width="${pts.length === 1 ? 7 : 2}" fill="none" stroke-linejoin="round" stroke-linecap="round"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
     );
   }
   body.push(...axes.slice(1));
