@@ -15,6 +15,7 @@ export type CompareCell = { figure: HtmlFigure } | { missing: string };
 export interface CompareRow {
   name: string;
   title: string;
+  /** The caption every run's figure shares; empty when they differ, each figure then shows its own. */
   caption: string;
   /** One cell per run, in the runs' order. */
   cells: CompareCell[];
@@ -100,9 +101,9 @@ export function sideBySide(row: CompareRow, runs: { id: string; name: string; di
     const f = cell.figure;
     const prefix = `${run.dir}/`;
     const shown = f.files.find((x) => x.endsWith('.png')) ?? f.files[0] ?? '';
-    return `<figure data-run="${esc(run.id)}">${head}<img src="${esc(prefix + shown)}" width="${f.width}" height="${f.height}" alt="${esc(`${row.title} of ${run.name}`)}"><figcaption class="files">${figureLinks(f.files, prefix)}</figcaption></figure>`;
+    return `<figure data-run="${esc(run.id)}">${head}<img src="${esc(prefix + shown)}" width="${f.width}" height="${f.height}" alt="${esc(`${row.title} of ${run.name}`)}"><figcaption>${row.caption ? '' : `${esc(f.caption)} `}<span class="files">${figureLinks(f.files, prefix)}</span></figcaption></figure>`;
   });
-  return `<section class="compare-figure" id="${esc(row.name)}"><h3>${esc(row.title)}</h3><p class="muted">${esc(row.caption)}</p><div class="side-by-side" style="grid-template-columns: repeat(${columns}, minmax(0, 1fr))">${cells.join('')}</div></section>`;
+  return `<section class="compare-figure" id="${esc(row.name)}"><h3>${esc(row.title)}</h3>${row.caption ? `<p class="muted">${esc(row.caption)}</p>` : ''}<div class="side-by-side" style="grid-template-columns: repeat(${columns}, minmax(0, 1fr))">${cells.join('')}</div></section>`;
 }
 
 /** The compare report page. */

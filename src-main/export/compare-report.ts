@@ -268,7 +268,11 @@ export async function exportCompareReport(args: ExportCompareArgs): Promise<Expo
     const rows: CompareRow[] = sideBySideOrder.flatMap((name) => {
       const t = titles.get(name);
       // A figure no run could draw (no decoder weights anywhere) is left out, its reason in comparison.json.
-      return t ? [{ name, ...t, cells: cells.get(name) as CompareCell[] }] : [];
+      if (!t) return [];
+      const list = cells.get(name) as CompareCell[];
+      const captions = new Set(list.flatMap((c) => ('figure' in c ? [c.figure.caption] : [])));
+      // One caption over the row when the runs share it; else each run's under its figure (e.g. which dimensions a traversal shows).
+      return [{ name, title: t.title, caption: captions.size === 1 ? t.caption : '', cells: list }];
     });
     await put(
       'comparison.json',
