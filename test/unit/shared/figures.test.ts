@@ -187,7 +187,7 @@ describe('compareLossSvg', () => {
       true,
     ]);
     // r2 has no third epoch: two points, one segment; r3's single epoch is a dot wide enough to see.
-    expect(curves.map((c) => (/ d="([^"]+)"/.exec(c)?.[1].match(/[ML]/g) ?? []).length)).toEqual([
+    expect(curves.map((c) => ((/ d="([^"]+)"/.exec(c)?.[1] ?? '').match(/[ML]/g) ?? []).length)).toEqual([
       3, 3, 2, 2, 1, 1,
     ]);
     expect(curves[4]).toContain('stroke-width="7"');
