@@ -36,9 +36,10 @@ td.best { font-weight: bold; text-decoration: underline; }
 /** A hyperparameter value as a table shows it. */
 export function hyperparamText(value: unknown): string {
   if (value === null || value === undefined || value === '') return '—';
-  if (Array.isArray(value)) return value.length ? value.join(', ') : '—';
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
+  if (Array.isArray(value)) return value.length ? value.map((v) => hyperparamText(v)).join(', ') : '—';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value);
 }
 
 function fmt(v: number | null | undefined, digits = 2): string {
