@@ -1,3 +1,4 @@
+import { hyperparamFields, type NumberField } from '../../shared/hyperparams';
 import type { RunComparison } from '../../shared/contract';
 import { labelColor } from '../../shared/figures/palette';
 import { escapeXml as esc } from '../../shared/figures/svg';
@@ -24,6 +25,7 @@ export interface CompareRow {
 const compareStyle = `
 .swatch { display: inline-block; width: 0.8em; height: 0.8em; border-radius: 2px; margin-right: 0.4em; vertical-align: baseline; }
 table.hyperparams th, table.hyperparams td, table.compare-metrics th, table.compare-metrics td { text-align: left; }
+table.hyperparams td { overflow-wrap: anywhere; }
 tr.differs td, tr.differs th { background: rgba(255, 196, 0, 0.22); font-weight: bold; }
 tr.differs th::after { content: ' ≠'; }
 td.best { font-weight: bold; text-decoration: underline; }
@@ -40,6 +42,12 @@ export function hyperparamText(value: unknown): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return JSON.stringify(value);
+}
+
+/** What an empty hyperparameter means ("all" images, "every core"); a dash for other rows. */
+function emptyText(key: string): string {
+  const field = (hyperparamFields as Record<string, NumberField | undefined>)[key];
+  return field?.nullable ? (field.whenEmpty ?? 'all') : '—';
 }
 
 function fmt(v: number | null | undefined, digits = 2): string {
@@ -61,7 +69,7 @@ function runHeader(names: string[]): string {
 export function hyperparamCompareTable(table: RunComparison['table'], names: string[]): string {
   const rows = table.map(
     (row) =>
-      `<tr${row.differs ? ' class="differs"' : ''} data-key="${esc(row.key)}"><th>${esc(row.key)}</th>${row.values.map((v) => `<td>${esc(hyperparamText(v))}</td>`).join('')}</tr>`,
+      `<tr${row.differs ? ' class="differs"' : ''} data-key="${esc(row.key)}"><th>${esc(row.key)}</th>${row.values.map((v) => `<td>${esc(v === null ? emptyText(row.key) : hyperparamText(v))}</td>`).join('')}</tr>`,
   );
   return `<table class="hyperparams"><tr><th></th>${runHeader(names)}</tr>${rows.join('')}</table>`;
 }

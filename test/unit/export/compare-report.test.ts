@@ -67,6 +67,14 @@ describe('exportCompareReport', () => {
     expect(html).not.toMatch(/<script/i);
     const marked = [...html.matchAll(/<tr class="differs" data-key="([^"]+)">/g)].map((m) => m[1]);
     expect(marked).toEqual(['learningRate', 'beta']);
+    // An empty setting says what empty means rather than showing a dash.
+    const cells = (key: string) =>
+      [
+        ...(html.match(new RegExp(`<tr data-key="${key}">.*?</tr>`))?.[0] ?? '').matchAll(
+          /<td>([^<]*)<\/td>/g,
+        ),
+      ].map((m) => m[1]);
+    expect(cells('threads')).toEqual(['every core', 'every core', 'every core']);
     // A name two runs share gets its run's id; the legend, tables and columns all use it.
     const names = shownNames([
       { id: a, name: 'small z' },
