@@ -25,7 +25,13 @@ import { createAdam } from './ops';
 import type { BatchLoss, FinishedStatus } from './protocol';
 import { fillNormal, seededRandom, streams } from './rng';
 import { trainStepTensor } from './step';
-import { type ConvThreads, type StartPool, startRunThreads, stopRunThreads } from './kernels/conv-threads';
+import {
+  type ConvThreads,
+  type StartPool,
+  kernelThreadCount,
+  startRunThreads,
+  stopRunThreads,
+} from './kernels/conv-threads';
 
 /**
  * The training loop, free of threads and messages: the worker runs it, and
@@ -76,7 +82,7 @@ export interface TrainArgs {
   evalBatchSize?: number;
   /** Sizes of the per-epoch figures; {@link defaultFigures} by default. */
   figures?: Partial<FigureOptions>;
-  /** Threads for the conv model's convolutions on wasm (kernels/conv-threads.ts); 1 by default. */
+  /** Threads for the conv model's convolutions on wasm (kernels/conv-threads.ts); by default the `threads` setting's. */
   threads?: number;
   /** How those threads start (tests); threads.ts' pool by default. */
   startKernelThreads?: StartPool;
@@ -624,7 +630,7 @@ export async function train(args: TrainArgs): Promise<TrainResult> {
   let kernelThreads: ConvThreads | null = null;
   try {
     kernelThreads = await startRunThreads({
-      threads: args.threads ?? 1,
+      threads: args.threads ?? kernelThreadCount(hp.threads),
       arch: hp.arch,
       backend: tf.getBackend(),
       ...(args.startKernelThreads ? { startPool: args.startKernelThreads } : {}),

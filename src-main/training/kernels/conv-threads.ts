@@ -1,3 +1,4 @@
+import * as os from 'node:os';
 import { TrainingError } from '../errors';
 import { KernelThreadError, KernelThreads } from './threads';
 import { fmaInUse } from './wasm-kernels';
@@ -282,6 +283,12 @@ export class ConvThreads {
 }
 
 let active: ConvThreads | null = null;
+
+/** The run's thread count for a `threads` setting: empty means every core; never more than the cores there are. */
+export function kernelThreadCount(setting: number | null): number {
+  const cores = Math.max(1, os.availableParallelism());
+  return Math.min(setting ?? cores, cores);
+}
 
 /**
  * The kernel threads of a training run, made active for the conv kernels:

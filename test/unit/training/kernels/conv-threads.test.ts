@@ -1,6 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
+import * as os from 'node:os';
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { ConvThreads, setConvThreads } from '../../../../src-main/training/kernels/conv-threads';
+import {
+  ConvThreads,
+  kernelThreadCount,
+  setConvThreads,
+} from '../../../../src-main/training/kernels/conv-threads';
 import { presetById } from '../../../../shared/hyperparams';
 import { TrainingError } from '../../../../src-main/training/errors';
 import { KernelThreads } from '../../../../src-main/training/kernels/threads';
@@ -176,6 +181,13 @@ describe('conv kernels on kernel threads', () => {
     } finally {
       await ct.close();
     }
+  });
+
+  test('the threads setting: empty is every core, and never more than the cores', () => {
+    const cores = os.availableParallelism();
+    expect(kernelThreadCount(null)).toBe(cores);
+    expect(kernelThreadCount(1)).toBe(1);
+    expect(kernelThreadCount(cores + 5)).toBe(cores);
   });
 
   test('a thread count that is not a whole number ≥ 1 is refused', async () => {
