@@ -8,6 +8,8 @@ import {
 } from '../../../../src-main/training/kernels/conv-threads';
 import { presetById } from '../../../../shared/hyperparams';
 import { TrainingError } from '../../../../src-main/training/errors';
+import { uninstallKernels } from '../../../../src-main/training/kernels';
+import { reluGradConfig } from '../../../../src-main/training/kernels/dense';
 import { KernelThreads } from '../../../../src-main/training/kernels/threads';
 import { createVae } from '../../../../src-main/training/model';
 import { modelSpecFor } from '../../../../src-main/training/model-spec';
@@ -238,6 +240,39 @@ describe('the conv preset on kernel threads', () => {
     expectClose(one, today, 'losses', 1e-5);
     expect(two).toEqual(one);
   }, 180_000);
+});
+
+describe('Relu gradient', () => {
+  test('one VaeActGrad pass on wasm, tfjs’ values (as on cpu); uninstalling our kernels puts tfjs’ gradient back', async () => {
+    await use('wasm');
+    expect(tf.getGradient('Relu')).toBe(reluGradConfig);
+    const x = randomArray(2 * 5 * 5 * 6, 11).map((v, i) => (i % 7 === 0 ? 0 : v));
+    const r = randomArray(x.length, 12);
+    const grad = () =>
+      tf.tidy(
+        () =>
+          tf
+            .grad((t: tf.Tensor) => tf.sum(tf.mul(tf.relu(t), tf.tensor4d(r, [2, 5, 5, 6]))))(
+              tf.tensor4d(x, [2, 5, 5, 6]),
+            )
+            .dataSync() as Float32Array,
+      );
+    const ours = grad();
+    await use('cpu');
+    expectClose(ours, grad(), 'relu gradient', 0, 0);
+    await use('wasm');
+    uninstallKernels('wasm');
+    uninstallKernels('cpu');
+    try {
+      const builtin = tf.getGradient('Relu');
+      expect(builtin).toBeDefined();
+      expect(builtin).not.toBe(reluGradConfig);
+      expectClose(grad(), ours, 'tfjs relu gradient', 0, 0);
+    } finally {
+      await use('wasm');
+    }
+    expect(tf.getGradient('Relu')).toBe(reluGradConfig);
+  });
 });
 
 describe('Sum on wasm', () => {
