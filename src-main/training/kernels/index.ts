@@ -44,9 +44,11 @@ function configsFor(backend: FastBackend): { added: tf.KernelConfig[]; overrides
   ];
   if (backend !== 'wasm') return { added, overrides: [] };
   const overrides: tf.KernelConfig[] = [identityConfig];
-  // Our convolutions (and Sum) fall back to the built-in ones for what they do not handle (NCHW, dilation).
+  // Our convolutions (and Sum, Add) fall back to the built-in ones for what they do not handle (NCHW, dilation).
   const builtins = new Map(
-    ['Conv2D', 'Conv2DBackpropInput', 'Sum'].map((name) => [name, tf.getKernel(name, 'wasm')] as const),
+    ['Conv2D', 'Conv2DBackpropInput', 'Sum', 'Add'].map(
+      (name) => [name, tf.getKernel(name, 'wasm')] as const,
+    ),
   );
   for (const config of convKernelConfigs((name) => builtins.get(name))) {
     // wasm 4.22 has no Conv2DBackpropFilter; the other two replace its own.

@@ -275,6 +275,35 @@ describe('Relu gradient', () => {
   });
 });
 
+describe('Add on wasm', () => {
+  test('a bias over the last axis (either side) and other adds: as the cpu kernel', async () => {
+    await use('wasm');
+    expect(tf.getKernel('Add', 'wasm')?.kernelFunc.name).toBe('add');
+    const x = randomArray(2 * 3 * 5 * 8, 13);
+    const b = randomArray(8, 14);
+    const adds = () =>
+      tf.tidy(() => {
+        const t = tf.tensor4d(x, [2, 3, 5, 8]);
+        const bias = tf.tensor1d(b);
+        return [
+          tf.add(t, bias),
+          tf.add(bias, t),
+          tf.add(t, t),
+          tf.add(tf.tensor2d(x.subarray(0, 30), [10, 3]), tf.tensor1d(b.subarray(0, 3))),
+          tf.add(t, tf.scalar(2)),
+        ].map((s) => ({ shape: s.shape, values: s.dataSync() as Float32Array }));
+      });
+    await use('cpu');
+    const expected = adds();
+    await use('wasm');
+    const actual = adds();
+    for (const [i, e] of expected.entries()) {
+      expect(actual[i]!.shape).toEqual(e.shape);
+      expectClose(actual[i]!.values, e.values, `add ${i}`, 0, 0);
+    }
+  });
+});
+
 describe('Sum on wasm', () => {
   test('over leading axes (a conv bias gradient) and over others: as the cpu kernel', async () => {
     await use('wasm');
