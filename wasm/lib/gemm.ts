@@ -9,7 +9,7 @@
 // run the MR×8 register-blocked kernel over every panel. Both packed blocks stay
 // in cache while they are reused; the kernel reads them with immediate offsets.
 //
-// Determinism: each element of C is summed over the same fixed KC blocks, each
+// Determinism: each element of C is summed over the same fixed depth blocks, each
 // block from zero in depth order, then added to C. Which thread computes an
 // element, and whether its tile is full or at an edge, never changes that
 // order, so results are bit-identical for any thread count.
@@ -18,9 +18,9 @@
 export const MR: i32 = 4;
 /** Columns of a packed B panel. */
 export const NR: i32 = 8;
-/** Depth of one pass (floats): a panel of B is KC·32 bytes. */
-export const KC: i32 = 256;
-/** Columns of B packed at once: KC·NC·4 = 256 KiB, under a core's L2. */
+/** Most depth of one pass (floats): a panel of B is at most KC·32 bytes. */
+export const KC: i32 = 320;
+/** Columns of B packed at once: KC·NC·4 = 320 KiB, under a core's L2. */
 export const NC: i32 = 256;
 
 /** Bytes of scratch one thread needs (its packed B block and A sliver). */
@@ -363,8 +363,12 @@ export function gemmBlock(
 ): void {
   const packedB = scratch;
   const packedA = scratch + <usize>(KC * NC * 4);
-  for (let k0 = 0; k0 < k; k0 += KC) {
-    const kc = min(KC, k - k0);
+  // Depth blocks of equal size (a multiple of 4, at most KC): a short last block
+  // costs a pass over C for little work. They depend on k alone (determinism).
+  const blocks = (k + KC - 1) / KC;
+  const depth = min(KC, (((k + blocks - 1) / blocks + 3) >> 2) << 2);
+  for (let k0 = 0; k0 < k; k0 += depth) {
+    const kc = min(depth, k - k0);
     const add = accumulate || k0 > 0;
     for (let jc = j0; jc < j1; jc += NC) {
       const jEnd = min(jc + NC, j1);
