@@ -399,7 +399,7 @@ export function runStepBench(options = {}) {
 const labels = {
   stock: 'wasm, tfjs kernels (1 thread)',
   fast: 'wasm, our kernels (1 thread)',
-  'fast-fma': 'wasm, our kernels + FMA (1 thread; default)',
+  'fast-fma': 'wasm, our kernels + FMA (1 thread)',
   native: 'tfjs-node (TensorFlow threads)',
   webgpu: 'webgpu (Dawn)',
 };
