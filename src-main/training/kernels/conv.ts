@@ -365,13 +365,29 @@ export function convBackpropInputThreaded(
   const inPixels = g.batch * g.inH * g.inW;
   const k = taps * g.inC;
   const wFloats = k * g.outC;
-  const rtable = sharedInputTable(ct, g);
+  // The column matrix in chunks of whole images under the budget (an evaluation
+  // batch of 500 would need 113 MB at once): each image's input pixels take rows
+  // of its own output pixels only, so a chunk's col2im needs its own rows alone,
+  // and the table of the first images is the same for every chunk.
+  const images = chunkSize(g);
+  const rtable = sharedInputTable(ct, { ...g, batch: images });
   const h = heap();
   const [sdy] = ct.inputs(h, [{ key: dy.key, from: dy.at >> 2, floats: pixels * g.outC }]) as [number];
-  const [sw, cols, sdx] = ct.operands([wFloats, pixels * k, inPixels * g.inC]) as [number, number, number];
+  const chunkPixels = images * g.outH * g.outW;
+  const [sw, cols, sdx] = ct.operands([wFloats, chunkPixels * k, inPixels * g.inC]) as [
+    number,
+    number,
+    number,
+  ];
   ct.copyIn(sw, h, filter >> 2, wFloats);
-  ct.run('convInputCols', [sdy, sw, cols, pixels, k, g.outC]);
-  ct.run('col2im', [sdx, cols, rtable, inPixels, taps, g.inC]);
+  for (let n0 = 0; n0 < g.batch; n0 += images) {
+    const count = Math.min(images, g.batch - n0);
+    const rows = count * g.outH * g.outW;
+    const first = n0 * g.outH * g.outW;
+    const firstIn = n0 * g.inH * g.inW;
+    ct.run('convInputCols', [sdy + first * g.outC * 4, sw, cols, rows, k, g.outC]);
+    ct.run('col2im', [sdx + firstIn * g.inC * 4, cols, rtable, count * g.inH * g.inW, taps, g.inC]);
+  }
   ct.copyOut(sdx, h, out >> 2, inPixels * g.inC);
 }
 

@@ -9,6 +9,7 @@ import {
 import { presetById } from '../../../../shared/hyperparams';
 import { TrainingError } from '../../../../src-main/training/errors';
 import { uninstallKernels } from '../../../../src-main/training/kernels';
+import { maxColsFloats } from '../../../../src-main/training/kernels/conv';
 import { reluGradConfig } from '../../../../src-main/training/kernels/dense';
 import { KernelThreads } from '../../../../src-main/training/kernels/threads';
 import { createVae } from '../../../../src-main/training/model';
@@ -102,6 +103,17 @@ describe('conv kernels on kernel threads', () => {
       }
     });
   }
+
+  test('a batch whose column matrix takes two chunks: as the single-threaded kernels', async () => {
+    // 28×28 outputs × 3×3 taps × 8 channels = 56,448 floats per image: 74 images a chunk.
+    const c: Case = { x: [75, 28, 28, 8], filter: [3, 3, 8, 4], stride: 1, pad: 'same' };
+    expect(Math.floor(maxColsFloats / (28 * 28 * 9 * 8))).toBe(74);
+    setConvThreads(null);
+    const expected = run(c, 21);
+    await withThreads(2);
+    const actual = run(c, 21);
+    for (const key of Object.keys(expected) as Array<keyof Out>) expectClose(actual[key], expected[key], key);
+  });
 
   test('leaks no tensors', async () => {
     await withThreads(2);
