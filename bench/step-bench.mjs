@@ -47,6 +47,17 @@ function mnistImages(count) {
   return out;
 }
 
+/** CPU time of this process's main thread in ms (Linux /proc, 10 ms ticks), or null elsewhere. */
+function mainThreadCpuMs() {
+  try {
+    const stat = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return null;
+  }
+}
+
 async function child(spec) {
   const { model, config, warmup } = spec;
   const threads = spec.threads ?? 1;
@@ -124,6 +135,7 @@ async function child(spec) {
   };
   const times = [];
   let cpu0 = process.cpuUsage();
+  let mainCpu0 = null;
   if (gpu) {
     // As the training loop runs a GPU: losses read back asynchronously, 8 steps at a time.
     const group = 8;
@@ -151,6 +163,8 @@ async function child(spec) {
   } else {
     for (let i = 0; i < warmup; i++) step(i);
     convThreads?.resetStats();
+    cpu0 = process.cpuUsage();
+    mainCpu0 = mainThreadCpuMs();
     for (let i = 0; i < steps; i++) {
       const t0 = performance.now();
       step(i);
@@ -159,6 +173,7 @@ async function child(spec) {
   }
   steps = times.length;
   const cpu = process.cpuUsage(cpu0);
+  const mainCpu = mainCpu0 === null ? null : mainThreadCpuMs();
   const copy = convThreads && {
     copyMsPerStep: (convThreads.stats.copyInMs + convThreads.stats.copyOutMs) / steps,
     kernelThreadsMsPerStep: convThreads.stats.runMs / steps,
@@ -177,6 +192,9 @@ async function child(spec) {
     msP10: times[Math.floor(times.length / 10)],
     msMin: times[0],
     cpuMsPerStep: (cpu.user + cpu.system) / 1000 / steps,
+    // The step's critical path where other processes share the cores: what the
+    // training thread itself ran (on a quiet machine, close to ms/step).
+    ...(mainCpu === null ? {} : { mainThreadCpuMsPerStep: (mainCpu - mainCpu0) / steps }),
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     lossFirst: losses[0],
     lossLast: losses[losses.length - 1],
@@ -373,6 +391,9 @@ export function runStepBench(options = {}) {
       peakRssMb: Math.max(...ok.map((r) => r.peakRssMb ?? 0)),
       finite: ok.every((r) => r.finite !== false),
       device: ok[0].device,
+      ...(ok[0].mainThreadCpuMsPerStep === undefined
+        ? {}
+        : { mainThreadCpuMsPerStep: median(ok.map((r) => r.mainThreadCpuMsPerStep)) }),
       ...(ok[0].copyMsPerStep === undefined
         ? {}
         : {
@@ -446,6 +467,9 @@ function printTable(rows, threads) {
           r.peakRssMb.toFixed(0),
           ...threads.map((t) => (r.ratioToTorch[t] === undefined ? '' : r.ratioToTorch[t].toFixed(2))),
           r.runsMs.join(' ') +
+            (r.mainThreadCpuMsPerStep === undefined
+              ? ''
+              : `; training thread CPU ${r.mainThreadCpuMsPerStep.toFixed(0)} ms/step`) +
             (r.copyMsPerStep === undefined ? '' : `; copies ${r.copyMsPerStep.toFixed(1)} ms/step`),
         ],
   );
