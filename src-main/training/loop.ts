@@ -25,6 +25,13 @@ import { createAdam } from './ops';
 import type { BatchLoss, FinishedStatus } from './protocol';
 import { fillNormal, seededRandom, streams } from './rng';
 import { trainStepTensor } from './step';
+import {
+  type ConvThreads,
+  type StartPool,
+  kernelThreadCount,
+  startRunThreads,
+  stopRunThreads,
+} from './kernels/conv-threads';
 
 /**
  * The training loop, free of threads and messages: the worker runs it, and
@@ -75,6 +82,10 @@ export interface TrainArgs {
   evalBatchSize?: number;
   /** Sizes of the per-epoch figures; {@link defaultFigures} by default. */
   figures?: Partial<FigureOptions>;
+  /** Threads for the conv model's convolutions on wasm (kernels/conv-threads.ts); by default the `threads` setting's. */
+  threads?: number;
+  /** How those threads start (tests); threads.ts' pool by default. */
+  startKernelThreads?: StartPool;
 }
 
 /** What each epoch's snapshot draws. */
@@ -616,7 +627,14 @@ export async function train(args: TrainArgs): Promise<TrainResult> {
     lastEpoch,
   });
 
+  let kernelThreads: ConvThreads | null = null;
   try {
+    kernelThreads = await startRunThreads({
+      threads: args.threads ?? kernelThreadCount(hp.threads),
+      arch: hp.arch,
+      backend: tf.getBackend(),
+      ...(args.startKernelThreads ? { startPool: args.startKernelThreads } : {}),
+    });
     return await trainEpochs();
   } catch (error) {
     // A GPU fault surfaces as whatever the next op throws; say what happened instead.
@@ -626,6 +644,7 @@ export async function train(args: TrainArgs): Promise<TrainResult> {
   } finally {
     optimizer.dispose();
     vae.dispose();
+    await stopRunThreads(kernelThreads);
   }
 
   async function trainEpochs(): Promise<TrainResult> {
