@@ -43,11 +43,32 @@ function wasmDir(): string {
 
 const compiled = new Map<string, CompiledModule>();
 
+/**
+ * Compiles WebAssembly with V8's optimizing compiler only. Node 20's V8 (11.3)
+ * runs new code with its baseline compiler, Liftoff, first; Liftoff's code for
+ * our barrier (wasm/lib/barrier.ts) let a thread leave before the others had
+ * arrived — the comparison with an atomic add's result read a clobbered value
+ * — in about 1 of 20 jobs until the function tiered up (seen under load: a
+ * kernel read another thread's rows before they were written). TurboFan's
+ * code is correct, and faster from the first step. Process-wide, set before
+ * the first module is compiled; tfjs' own wasm module is compiled the same way.
+ */
+function optimizingCompilerOnly(): void {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const v8 = require('node:v8') as { setFlagsFromString(flags: string): void };
+    v8.setFlagsFromString('--no-liftoff');
+  } catch {
+    // Not Node: the engine's defaults.
+  }
+}
+
 /** The module `name` (wasm/<name>.ts), with fused multiply-add when `fma` (relaxed SIMD must be enabled). */
 export function kernelModule(name: string, fma: boolean): CompiledModule {
   const file = `${name}${fma ? '.fma' : ''}.wasm`;
   let module = compiled.get(file);
   if (!module) {
+    if (compiled.size === 0) optimizingCompilerOnly();
     module = new WebAssembly.Module(readFileSync(path.join(wasmDir(), file)));
     compiled.set(file, module);
   }
