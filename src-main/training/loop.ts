@@ -629,6 +629,7 @@ async function createFused(args: {
   evalBatch: number;
   epsilon: number;
   checkpoint: Checkpoint | null;
+  threads: number;
 }): Promise<FusedMlp | null> {
   if (tf.getBackend() !== 'wasm' || process.env['VAE_STUDIO_FUSED'] === '0') return null;
   if (fusedUnsupported(args.spec) !== null) return null;
@@ -641,11 +642,13 @@ async function createFused(args: {
     epsilon: args.epsilon,
     fma: process.env['VAE_STUDIO_WASM_FMA'] !== '0' && fmaCompiles(),
     sparse: mostlyZeros(args.train.images),
+    threads: args.threads,
   });
   if (args.checkpoint) {
     try {
       fused.setOptimizer(args.checkpoint.optimizer);
     } catch (error) {
+      await fused.close();
       throw new TrainingError(
         'invalid_input',
         `The checkpoint's optimizer state does not fit the model: ${(error as Error).message}`,
@@ -703,6 +706,7 @@ export async function train(args: TrainArgs): Promise<TrainResult> {
     evalBatch,
     epsilon: (optimizer as unknown as { epsilon?: number }).epsilon ?? tf.backend().epsilon(),
     checkpoint: args.checkpoint ?? null,
+    threads: args.threads ?? 1,
   });
   const ctx: Context = {
     args,
@@ -733,6 +737,7 @@ export async function train(args: TrainArgs): Promise<TrainResult> {
   } finally {
     optimizer.dispose();
     vae.dispose();
+    await fused?.close();
   }
 
   async function trainEpochs(): Promise<TrainResult> {

@@ -2,6 +2,7 @@ import type { LossTerms } from '../../../shared/run';
 import { type NamedArray, accBetaNames, iterationsName, weightMap } from '../checkpoint';
 import { BCE_EPSILON } from '../loss';
 import { type DenseLayer, type ModelSpec, planLayers, planModel } from '../model-spec';
+import { FusedThreads } from './fused-threads';
 import {
   type CompiledModule,
   type SharedMemory,
@@ -36,6 +37,7 @@ interface FusedExports {
 export interface FusedRunner {
   readonly threads: number;
   run(fn: 'step' | 'evaluate', args: readonly number[]): void;
+  close(): Promise<void>;
 }
 
 // Plan words: wasm/fused-mlp.ts.
@@ -129,8 +131,8 @@ export interface FusedMlpArgs {
   fma: boolean;
   /** The first layer skips the input's exact zeros (same result to the bit); false: dense. */
   sparse: boolean;
-  /** A pool on {@link FusedMlp.memory}; single-threaded when absent. */
-  runner?: (module: CompiledModule, memory: SharedMemory, exports: FusedExports) => FusedRunner;
+  /** Threads that share each call (split by output rows and columns: the same bits for any count); 1 by default. */
+  threads?: number;
 }
 
 interface LayerBuffers {
@@ -308,14 +310,21 @@ export class FusedMlp {
       words[rec + R.mask] = mask;
     });
     this.setWeights(args.weights);
-    this.runner = args.runner?.(this.module, this.memory, this.exports) ?? {
-      threads: 1,
-      run: (fn, fnArgs) => this.exports[fn](fnArgs[0]!, 0, 1),
-    };
+    const threads = Math.max(1, Math.floor(args.threads ?? 1));
+    const exports = this.exports;
+    this.runner =
+      threads > 1
+        ? new FusedThreads(threads, this.module, this.memory, (fn, plan, t, n) => exports[fn](plan, t, n))
+        : { threads: 1, run: (fn, fnArgs) => exports[fn](fnArgs[0]!, 0, 1), close: () => Promise.resolve() };
   }
 
   get threads(): number {
     return this.runner.threads;
+  }
+
+  /** Ends the worker threads (the memory goes with the object). */
+  close(): Promise<void> {
+    return this.runner.close();
   }
 
   private floats(at: number, length: number): Float32Array {

@@ -204,6 +204,54 @@ describe('the fused MLP step', () => {
     }
   });
 
+  test('two and three threads give one thread’s bits', async () => {
+    for (const config of configs) {
+      const { spec, batch } = config;
+      const vae = createVae({ spec, seed: 5 });
+      const weights = await vae.readWeights();
+      vae.dispose();
+      const runs = [];
+      for (const threads of [1, 2, 3]) {
+        const fused = new FusedMlp({
+          spec,
+          batchSize: batch,
+          evalBatchSize: 2 * batch + 1,
+          weights,
+          learningRate: 1e-3,
+          epsilon: tf.backend().epsilon(),
+          fma,
+          sparse: true,
+          threads,
+        });
+        try {
+          const eps = new Float32Array((2 * batch + 1) * spec.latentDim);
+          const losses: number[] = [];
+          for (let s = 0; s < 10; s++) {
+            fused.inputView(batch).set(sparseBatch(batch, pixelsOf(spec), s));
+            fillNormal(eps, seededRandom(9, s));
+            losses.push(
+              fused.step({ rows: batch, eps: eps.subarray(0, batch * spec.latentDim), beta: 1 }).loss,
+            );
+          }
+          fused.inputView(2 * batch + 1).set(sparseBatch(2 * batch + 1, pixelsOf(spec), 99));
+          const zMu = new Float32Array((2 * batch + 1) * spec.latentDim);
+          const evaluated = fused.evaluate({ rows: 2 * batch + 1, eps, zMu });
+          runs.push({
+            losses,
+            evaluated,
+            zMu: bits([{ name: 'zMu', shape: [], data: zMu }]),
+            weights: bits(fused.readWeights()),
+            optimizer: bits(fused.readOptimizer()),
+          });
+        } finally {
+          await fused.close();
+        }
+      }
+      expect(runs[1]).toEqual(runs[0]);
+      expect(runs[2]).toEqual(runs[0]);
+    }
+  });
+
   test('weights and Adam state round-trip through the checkpoint layout', async () => {
     const { spec, batch } = configs[3]!;
     const vae = createVae({ spec, seed: 4 });
