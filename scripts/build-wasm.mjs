@@ -25,6 +25,9 @@ const common = [
   '--sharedMemory',
   '--initialMemory',
   '1',
+  // Bytes below 1024 belong to the thread pool (its control block: src-main/training/kernels/threads.ts).
+  '--memoryBase',
+  '1024',
   '--maximumMemory',
   '65536',
   '--config',
