@@ -72,7 +72,7 @@ async function fusedChild(spec) {
   let fma = true;
   let fused;
   const make = () =>
-    new FusedMlp({
+    FusedMlp.create({
       spec: modelSpec,
       batchSize: batch,
       weights: initialWeights({ plan: planModel(modelSpec), seed: 1 }),
@@ -83,10 +83,10 @@ async function fusedChild(spec) {
       threads,
     });
   try {
-    fused = make();
+    fused = await make();
   } catch {
     fma = false;
-    fused = make();
+    fused = await make();
   }
   const eps = new Float32Array(batch * hp.latentDim);
   const losses = [];

@@ -22,7 +22,7 @@ import {
   sparseCols,
   sparseRows,
 } from './lib/mlp-kernels';
-import { mlpBarrier } from './lib/mlp-barrier';
+import { barrier } from './lib/barrier';
 
 // Plan words (i32 unless marked f32), at plan + 4·index.
 const BATCH = 0; // rows of this call
@@ -236,15 +236,15 @@ function forward(plan: usize, thread: i32, threads: i32, training: bool): void {
         ptr(plan, COL_VAL),
         word(plan, COL_CAP),
       );
-    mlpBarrier(sync, threads);
+    barrier(sync, threads);
   }
   for (let l = 0; l < enc; l++) {
     forwardLayer(plan, l, rows, thread, threads);
-    mlpBarrier(sync, threads);
+    barrier(sync, threads);
   }
   forwardLayer(plan, enc, rows, thread, threads);
   forwardLayer(plan, enc + 1, rows, thread, threads);
-  mlpBarrier(sync, threads);
+  barrier(sync, threads);
 
   // z = μ + exp(log σ²/2)·ε and the per-row KL, in double as the JS kernels compute them.
   const mu = <usize>lw(layer(plan, enc), L_OUT);
@@ -266,12 +266,12 @@ function forward(plan: usize, thread: i32, threads: i32, training: bool): void {
     }
     store<f32>(kl + ((<usize>i) << 2), <f32>(-0.5 * sum));
   }
-  mlpBarrier(sync, threads);
+  barrier(sync, threads);
 
   const last = 2 * enc + 2;
   for (let l = enc + 2; l <= last; l++) {
     forwardLayer(plan, l, rows, thread, threads);
-    mlpBarrier(sync, threads);
+    barrier(sync, threads);
   }
   const out = layer(plan, last);
   const ldl = (<usize>lw(out, L_NP)) << 2;
@@ -299,14 +299,14 @@ export function evaluate(plan: usize, thread: i32, threads: i32): void {
 export function step(plan: usize, thread: i32, threads: i32): void {
   forward(plan, thread, threads, true);
   const sync = ptr(plan, BARRIER);
-  mlpBarrier(sync, threads);
+  barrier(sync, threads);
   const rows = word(plan, BATCH);
   const enc = word(plan, ENC);
   const latent = word(plan, LATENT);
   const last = 2 * enc + 2;
   for (let l = last; l >= enc + 2; l--) {
     backwardLayer(plan, l, rows, thread, threads, false);
-    mlpBarrier(sync, threads);
+    barrier(sync, threads);
   }
 
   // ∂μ = ∂z + s·μ and ∂log σ² = ∂z·ε·exp(log σ²/2)/2 + s·(exp(log σ²) − 1)/2, s = β/rows:
@@ -332,15 +332,15 @@ export function step(plan: usize, thread: i32, threads: i32): void {
       store<f32>(dlv + o, fromZ + <f32>(s * 0.5 * (Math.exp(v) - 1)));
     }
   }
-  mlpBarrier(sync, threads);
+  barrier(sync, threads);
   // The two heads' input gradients add up in the layer below's L_DOUT; the second
   // applies that layer's ReLU mask (its record has L_MASK, the first's not).
   backwardLayer(plan, enc, rows, thread, threads, false);
   backwardLayer(plan, enc + 1, rows, thread, threads, true);
-  mlpBarrier(sync, threads);
+  barrier(sync, threads);
   for (let l = enc - 1; l >= 0; l--) {
     backwardLayer(plan, l, rows, thread, threads, false);
-    mlpBarrier(sync, threads);
+    barrier(sync, threads);
   }
 
   const count = word(plan, PARAM_COUNT) >> 2;
@@ -361,5 +361,5 @@ export function step(plan: usize, thread: i32, threads: i32): void {
     real(plan, ADAM + 7),
   );
   // The next call's first phase reads what this one's Adam wrote.
-  mlpBarrier(sync, threads);
+  barrier(sync, threads);
 }

@@ -633,7 +633,7 @@ async function createFused(args: {
 }): Promise<FusedMlp | null> {
   if (tf.getBackend() !== 'wasm' || process.env['VAE_STUDIO_FUSED'] === '0') return null;
   if (fusedUnsupported(args.spec) !== null) return null;
-  const fused = new FusedMlp({
+  const fused = await FusedMlp.create({
     spec: args.spec,
     batchSize: Math.min(args.hp.batchSize, args.train.count),
     evalBatchSize: args.evalBatch,

@@ -2,15 +2,8 @@ import type { LossTerms } from '../../../shared/run';
 import { type NamedArray, accBetaNames, iterationsName, weightMap } from '../checkpoint';
 import { BCE_EPSILON } from '../loss';
 import { type DenseLayer, type ModelSpec, planLayers, planModel } from '../model-spec';
-import { FusedThreads } from './fused-threads';
-import {
-  type CompiledModule,
-  type SharedMemory,
-  ensureMemory,
-  instantiate,
-  kernelModule,
-  sharedMemory,
-} from '../kernels/wasm-module';
+import { KernelThreads, type LoadedModule } from '../kernels/threads';
+import { type SharedMemory, ensureMemory, sharedMemory } from '../kernels/wasm-module';
 
 /**
  * The MLP VAE's training step as one call into wasm/fused-mlp.ts: weights,
@@ -28,16 +21,6 @@ interface FusedExports {
   heapBase(): number;
   step(plan: number, thread: number, threads: number): void;
   evaluate(plan: number, thread: number, threads: number): void;
-}
-
-/**
- * Runs an export on every thread of a pool (thread i gets `(...args, i, count)`);
- * the single-threaded one calls it directly.
- */
-export interface FusedRunner {
-  readonly threads: number;
-  run(fn: 'step' | 'evaluate', args: readonly number[]): void;
-  close(): Promise<void>;
 }
 
 // Plan words: wasm/fused-mlp.ts.
@@ -147,10 +130,7 @@ interface LayerBuffers {
 
 export class FusedMlp {
   readonly memory: SharedMemory;
-  readonly module: CompiledModule;
   readonly spec: ModelSpec;
-  private readonly exports: FusedExports;
-  private readonly runner: FusedRunner;
   private readonly plan: number;
   private readonly pixels: number;
   private readonly latent: number;
@@ -177,9 +157,28 @@ export class FusedMlp {
   private accBeta1: number;
   private accBeta2: number;
 
-  constructor(args: FusedMlpArgs) {
+  /**
+   * A fused step on `args.threads` threads (kernels/threads.ts; the caller is
+   * thread 0). Throws when the model is not one it trains ({@link fusedUnsupported}).
+   */
+  static async create(args: FusedMlpArgs): Promise<FusedMlp> {
     const reason = fusedUnsupported(args.spec);
     if (reason) throw new Error(`The fused step cannot train this model: ${reason}.`);
+    const threads = Math.max(1, Math.floor(args.threads ?? 1));
+    const pool = await KernelThreads.start(threads, sharedMemory(1 << 16));
+    try {
+      return new FusedMlp(args, pool, pool.load<FusedExports>('fused-mlp', args.fma));
+    } catch (error) {
+      await pool.close();
+      throw error;
+    }
+  }
+
+  private constructor(
+    args: FusedMlpArgs,
+    private readonly pool: KernelThreads,
+    private readonly module: LoadedModule<FusedExports>,
+  ) {
     this.spec = args.spec;
     const plan = planModel(args.spec);
     this.pixels = plan.pixels;
@@ -194,11 +193,9 @@ export class FusedMlp {
     const dense = planLayers(plan).filter((l): l is DenseLayer => l.kind === 'dense');
     const enc = args.spec.hidden.length;
 
-    this.module = kernelModule('fused-mlp', args.fma);
-    this.memory = sharedMemory(1 << 16);
-    this.exports = instantiate<FusedExports>(this.module, this.memory);
+    this.memory = pool.memory;
     // A bump allocator above the module's data, 64-byte aligned (a cache line: the barrier shares none).
-    let top = this.exports.heapBase();
+    let top = module.exports.heapBase();
     const alloc = (bytes: number): number => {
       top = Math.ceil(top / 64) * 64;
       const at = top;
@@ -310,21 +307,15 @@ export class FusedMlp {
       words[rec + R.mask] = mask;
     });
     this.setWeights(args.weights);
-    const threads = Math.max(1, Math.floor(args.threads ?? 1));
-    const exports = this.exports;
-    this.runner =
-      threads > 1
-        ? new FusedThreads(threads, this.module, this.memory, (fn, plan, t, n) => exports[fn](plan, t, n))
-        : { threads: 1, run: (fn, fnArgs) => exports[fn](fnArgs[0]!, 0, 1), close: () => Promise.resolve() };
   }
 
   get threads(): number {
-    return this.runner.threads;
+    return this.pool.count;
   }
 
   /** Ends the worker threads (the memory goes with the object). */
   close(): Promise<void> {
-    return this.runner.close();
+    return this.pool.close();
   }
 
   private floats(at: number, length: number): Float32Array {
@@ -384,7 +375,7 @@ export class FusedMlp {
       ],
       W.adam,
     );
-    this.runner.run('step', [this.plan]);
+    this.pool.run(this.module, 'step', [this.plan]);
     this.iterations += 1;
     this.accBeta1 = f(this.accBeta1 * f(this.beta1));
     this.accBeta2 = f(this.accBeta2 * f(this.beta2));
@@ -405,7 +396,7 @@ export class FusedMlp {
     const { rows } = args;
     this.setRows(rows);
     this.writeEpsilon(args.eps, rows);
-    this.runner.run('evaluate', [this.plan]);
+    this.pool.run(this.module, 'evaluate', [this.plan]);
     const enc = this.spec.hidden.length;
     const copy = (from: number, to: Float32Array | undefined): void => {
       if (!to) return;

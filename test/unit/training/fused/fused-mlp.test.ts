@@ -69,8 +69,8 @@ function fusedFor(args: {
   weights: NamedArray[];
   sparse?: boolean;
   fma?: boolean;
-}): FusedMlp {
-  return new FusedMlp({
+}): Promise<FusedMlp> {
+  return FusedMlp.create({
     spec: args.spec,
     batchSize: args.batch,
     weights: args.weights,
@@ -116,7 +116,7 @@ describe('the fused MLP step', () => {
       const vae = createVae({ spec, seed: 7 });
       const optimizer = createAdam(1e-3);
       const variables = vae.trainableVariables();
-      const fused = fusedFor({ spec, batch, weights: await vae.readWeights() });
+      const fused = await fusedFor({ spec, batch, weights: await vae.readWeights() });
       // Counted after the first step, which creates Adam's moments.
       let afterFirst = 0;
       const eps = new Float32Array(batch * spec.latentDim);
@@ -176,6 +176,7 @@ describe('the fused MLP step', () => {
         if (s === 0) afterFirst = tf.memory().numTensors;
       }
       expect(tf.memory().numTensors).toBe(afterFirst);
+      await fused.close();
       optimizer.dispose();
       vae.dispose();
     });
@@ -187,8 +188,9 @@ describe('the fused MLP step', () => {
       const vae = createVae({ spec, seed: 3 });
       const weights = await vae.readWeights();
       vae.dispose();
-      const runs = [true, false].map((sparse) => {
-        const fused = fusedFor({ spec, batch, weights, sparse });
+      const runs = [];
+      for (const sparse of [true, false]) {
+        const fused = await fusedFor({ spec, batch, weights, sparse });
         const eps = new Float32Array(batch * spec.latentDim);
         const losses: number[] = [];
         for (let s = 0; s < 20; s++) {
@@ -196,8 +198,9 @@ describe('the fused MLP step', () => {
           fillNormal(eps, seededRandom(9, s));
           losses.push(fused.step({ rows: batch, eps, beta: 1 }).loss);
         }
-        return { losses, weights: fused.readWeights(), optimizer: fused.readOptimizer() };
-      });
+        runs.push({ losses, weights: fused.readWeights(), optimizer: fused.readOptimizer() });
+        await fused.close();
+      }
       expect(runs[0]!.losses).toEqual(runs[1]!.losses);
       expect(bits(runs[0]!.weights)).toEqual(bits(runs[1]!.weights));
       expect(bits(runs[0]!.optimizer)).toEqual(bits(runs[1]!.optimizer));
@@ -212,7 +215,7 @@ describe('the fused MLP step', () => {
       vae.dispose();
       const runs = [];
       for (const threads of [1, 2, 3]) {
-        const fused = new FusedMlp({
+        const fused = await FusedMlp.create({
           spec,
           batchSize: batch,
           evalBatchSize: 2 * batch + 1,
@@ -255,7 +258,7 @@ describe('the fused MLP step', () => {
   test('weights and Adam state round-trip through the checkpoint layout', async () => {
     const { spec, batch } = configs[3]!;
     const vae = createVae({ spec, seed: 4 });
-    const a = fusedFor({ spec, batch, weights: await vae.readWeights() });
+    const a = await fusedFor({ spec, batch, weights: await vae.readWeights() });
     vae.dispose();
     const eps = new Float32Array(batch * spec.latentDim);
     const stepOn = (f: FusedMlp, s: number) => {
@@ -264,11 +267,12 @@ describe('the fused MLP step', () => {
       return f.step({ rows: batch, eps, beta: 1 }).loss;
     };
     for (let s = 0; s < 10; s++) stepOn(a, s);
-    const b = fusedFor({ spec, batch, weights: a.readWeights() });
+    const b = await fusedFor({ spec, batch, weights: a.readWeights() });
     b.setOptimizer(a.readOptimizer());
     const next = [10, 11, 12].map((s) => [stepOn(a, s), stepOn(b, s)]);
     for (const [x, y] of next) expect(y).toBe(x);
     expect(bits(b.readOptimizer())).toEqual(bits(a.readOptimizer()));
+    await Promise.all([a.close(), b.close()]);
   });
 
   test('mostlyZeros tells MNIST-like data from dense data', () => {
