@@ -211,7 +211,8 @@ function forward(plan: usize, thread: i32, threads: i32, training: bool): void {
   const sync = ptr(plan, BARRIER);
   const x = ptr(plan, X);
   const xs = (<usize>word(plan, XS)) << 2;
-  if (word(plan, SPARSE) != 0) {
+  const sparse = word(plan, SPARSE) != 0;
+  if (sparse) {
     rowLists(
       x,
       xs,
@@ -223,11 +224,14 @@ function forward(plan: usize, thread: i32, threads: i32, training: bool): void {
       ptr(plan, ROW_VAL),
       pixels,
     );
-    // Column lists feed the first layer's weight gradient only.
+    barrier(sync, threads);
+    // Column lists (for the first layer's weight gradient only), built from the row lists.
     if (training)
       colLists(
-        x,
-        xs,
+        ptr(plan, ROW_NNZ),
+        ptr(plan, ROW_IDX),
+        ptr(plan, ROW_VAL),
+        pixels,
         rows,
         part(pixels, thread, threads),
         part(pixels, thread + 1, threads),
@@ -236,7 +240,6 @@ function forward(plan: usize, thread: i32, threads: i32, training: bool): void {
         ptr(plan, COL_VAL),
         word(plan, COL_CAP),
       );
-    barrier(sync, threads);
   }
   for (let l = 0; l < enc; l++) {
     forwardLayer(plan, l, rows, thread, threads);

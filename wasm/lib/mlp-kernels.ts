@@ -463,10 +463,16 @@ export function rowLists(
   }
 }
 
-/** Column lists of the nonzeros of X (columns [k0, k1), rows < m): nnz[k], then (b, x) pairs at idx/val + k·cap·4. */
+/**
+ * Column lists of the nonzeros of X for columns [k0, k1), from its row lists
+ * (rowLists, rows < m, capacity rowCap a row): nnz[k], then (b, x) pairs at
+ * idx/val + k·cap·4, b ascending. Reads only the nonzeros, not X.
+ */
 export function colLists(
-  x: usize,
-  ldx: usize,
+  rowNnz: usize,
+  rowIdx: usize,
+  rowVal: usize,
+  rowCap: i32,
   m: i32,
   k0: i32,
   k1: i32,
@@ -476,18 +482,21 @@ export function colLists(
   cap: i32,
 ): void {
   const colBytes = (<usize>cap) << 2;
-  for (let k = k0; k < k1; k++) {
-    const xk = x + ((<usize>k) << 2);
-    const ik = idx + <usize>k * colBytes;
-    const vk = val + <usize>k * colBytes;
-    let count = 0;
-    for (let i = 0; i < m; i++) {
-      const v = load<f32>(xk + <usize>i * ldx);
-      store<i32>(ik + ((<usize>count) << 2), i);
-      store<f32>(vk + ((<usize>count) << 2), v);
-      count += i32(v != 0);
+  const rowBytes = (<usize>rowCap) << 2;
+  for (let k = k0; k < k1; k++) store<i32>(nnz + ((<usize>k) << 2), 0);
+  for (let i = 0; i < m; i++) {
+    const count = load<i32>(rowNnz + ((<usize>i) << 2));
+    const ri = rowIdx + <usize>i * rowBytes;
+    const rv = rowVal + <usize>i * rowBytes;
+    for (let t = 0; t < count; t++) {
+      const k = load<i32>(ri + ((<usize>t) << 2));
+      if (k < k0 || k >= k1) continue;
+      const at = nnz + ((<usize>k) << 2);
+      const c = load<i32>(at);
+      store<i32>(idx + <usize>k * colBytes + ((<usize>c) << 2), i);
+      store<f32>(val + <usize>k * colBytes + ((<usize>c) << 2), load<f32>(rv + ((<usize>t) << 2)));
+      store<i32>(at, c + 1);
     }
-    store<i32>(nnz + ((<usize>k) << 2), count);
   }
 }
 
@@ -524,7 +533,8 @@ function bce4(xv: v128, lv: v128, limit: f32, scale: v128, g: usize): v128 {
   const nlim = f32x4.splat(-limit);
   const one = f32x4.splat(1);
   const inside = v128.and(f32x4.ge(lv, nlim), f32x4.le(lv, lim));
-  const lc = f32x4.min(f32x4.max(lv, nlim), lim);
+  // pmin/pmax (one instruction each, unlike min/max's NaN and −0 rules): NaN logits stay NaN.
+  const lc = f32x4.pmin(f32x4.pmax(lv, nlim), lim);
   const al = f32x4.abs(lc);
   const n = f32x4.nearest(f32x4.mul(al, f32x4.splat(<f32>Math.LOG2E)));
   const r = f32x4.add(f32x4.sub(f32x4.mul(n, f32x4.splat(EXP_C1)), al), f32x4.mul(n, f32x4.splat(EXP_C2)));
@@ -549,7 +559,7 @@ function bce4(xv: v128, lv: v128, limit: f32, scale: v128, g: usize): v128 {
   t = f32x4.add(f32x4.mul(t, s2), f32x4.splat(<f32>(1.0 / 5)));
   t = f32x4.add(f32x4.mul(t, s2), f32x4.splat(<f32>(1.0 / 3)));
   const softplus = f32x4.add(
-    f32x4.max(lc, f32x4.splat(0)),
+    f32x4.pmax(lc, f32x4.splat(0)),
     f32x4.mul(f32x4.add(s, s), f32x4.add(f32x4.mul(t, s2), one)),
   );
   return f32x4.sub(softplus, f32x4.mul(xv, lc));
