@@ -632,7 +632,8 @@ async function createFused(args: {
   threads: number;
 }): Promise<FusedMlp | null> {
   if (tf.getBackend() !== 'wasm' || process.env['VAE_STUDIO_FUSED'] === '0') return null;
-  if (fusedUnsupported(args.spec) !== null) return null;
+  const rows = Math.max(Math.min(args.hp.batchSize, args.train.count), args.evalBatch);
+  if (fusedUnsupported(args.spec, rows) !== null) return null;
   const fused = await FusedMlp.create({
     spec: args.spec,
     batchSize: Math.min(args.hp.batchSize, args.train.count),

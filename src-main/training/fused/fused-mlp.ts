@@ -78,13 +78,30 @@ const LOGIT_LIMIT = Math.fround(Math.log((1 - BCE_EPSILON) / BCE_EPSILON));
 
 const pad8 = (n: number): number => Math.ceil(n / 8) * 8;
 
-/** Why the fused step cannot train this model (the loop then runs the tfjs graph), or null. */
-export function fusedUnsupported(spec: ModelSpec): string | null {
-  if (spec.arch !== 'mlp') return `the ${spec.arch} architecture has no fused step`;
+/** The most memory a fused step may lay out (its addresses are i32 words in the plan). */
+const MAX_BYTES = 1 << 30;
+
+/** Bytes of the layout for `rows` rows (an upper bound: alignment padding included). */
+function layoutBytes(spec: ModelSpec, rows: number): number {
   const pixels = spec.image.height * spec.image.width * spec.image.channels;
-  const widest = Math.max(pixels, ...spec.hidden.map(pad8), pad8(spec.latentDim));
-  // Addresses are i32 in the module: keep every buffer well inside 2 GiB.
-  if (widest > 1 << 20) return 'a layer is wider than the fused step supports';
+  const layers = planLayers(planModel(spec)).filter((l): l is DenseLayer => l.kind === 'dense');
+  const params = layers.reduce((sum, l) => sum + l.inputs * pad8(l.units) + pad8(l.units), 0);
+  const activations = layers.reduce((sum, l) => sum + 2 * rows * pad8(l.units), 0);
+  // Input, its row and column lists (index and value each), ε, z, ∂z, per-row terms.
+  const perRow = rows * (5 * pixels + 3 * pad8(spec.latentDim) + 3);
+  return 4 * (4 * params + activations + perRow + pixels) + 64 * (layers.length * 3 + 40) + 4096;
+}
+
+/**
+ * Why the fused step cannot train this model with calls of up to `rows` rows
+ * (the training loop then runs the tfjs graph), or null: only the mlp
+ * architecture has a fused step (conv trains with the graph), and its buffers
+ * must fit in {@link MAX_BYTES}.
+ */
+export function fusedUnsupported(spec: ModelSpec, rows = 1): string | null {
+  if (spec.arch !== 'mlp') return `the ${spec.arch} architecture has no fused step`;
+  if (layoutBytes(spec, rows) > MAX_BYTES)
+    return `its buffers for ${rows} images at a time would exceed ${MAX_BYTES / 2 ** 30} GiB`;
   return null;
 }
 
@@ -162,7 +179,7 @@ export class FusedMlp {
    * thread 0). Throws when the model is not one it trains ({@link fusedUnsupported}).
    */
   static async create(args: FusedMlpArgs): Promise<FusedMlp> {
-    const reason = fusedUnsupported(args.spec);
+    const reason = fusedUnsupported(args.spec, Math.max(args.batchSize, args.evalBatchSize ?? 0));
     if (reason) throw new Error(`The fused step cannot train this model: ${reason}.`);
     const threads = Math.max(1, Math.floor(args.threads ?? 1));
     const pool = await KernelThreads.start(threads, sharedMemory(1 << 16));

@@ -5,7 +5,7 @@ import { mulberry32 } from '../../../../src-main/datasets/random';
 import { initBackend } from '../../../../src-main/training/backend';
 import '../../../../src-main/training/gradients';
 import type { NamedArray } from '../../../../src-main/training/checkpoint';
-import { FusedMlp, mostlyZeros } from '../../../../src-main/training/fused/fused-mlp';
+import { FusedMlp, fusedUnsupported, mostlyZeros } from '../../../../src-main/training/fused/fused-mlp';
 import { vaeLoss } from '../../../../src-main/training/loss';
 import { type ModelSpec } from '../../../../src-main/training/model-spec';
 import { createVae } from '../../../../src-main/training/model';
@@ -273,6 +273,13 @@ describe('the fused MLP step', () => {
     for (const [x, y] of next) expect(y).toBe(x);
     expect(bits(b.readOptimizer())).toEqual(bits(a.readOptimizer()));
     await Promise.all([a.close(), b.close()]);
+  });
+
+  test('says which models it leaves to the tfjs graph', () => {
+    const mnist = { arch: 'mlp' as const, image: image(28, 28), latentDim: 2, hidden: [256] };
+    expect(fusedUnsupported(mnist, 500)).toBeNull();
+    expect(fusedUnsupported({ ...mnist, arch: 'conv', hidden: [16] })).toMatch(/conv architecture/);
+    expect(fusedUnsupported({ ...mnist, image: image(512, 512, 3) }, 500)).toMatch(/exceed 1 GiB/);
   });
 
   test('mostlyZeros tells MNIST-like data from dense data', () => {
