@@ -302,6 +302,18 @@ function runChild(spec) {
  */
 const warmupSteps = (model) => (model === 'conv' ? 3 : 938);
 
+/**
+ * PyTorch's environment: ours without OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE.
+ * These build machines set them and they slow OpenBLAS down; a user's machine
+ * does not have them, so the peer is measured as users run it.
+ */
+export function torchEnv() {
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  return env;
+}
+
 function runTorch(model, threads, steps) {
   const args = [
     path.join(here, 'torch_vae.py'),
@@ -315,12 +327,12 @@ function runTorch(model, threads, steps) {
     '--warmup',
     String(warmupSteps(model)),
   ];
-  // These build machines set two OpenBLAS variables that slow PyTorch by about a third; a user's
-  // machine does not have them (DESIGN.md, environment facts): unset for this child only.
-  const env = { ...process.env };
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
-  const res = spawnSync('/usr/bin/python3', args, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 24, env });
+  const res = spawnSync('/usr/bin/python3', args, {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+    env: torchEnv(),
+  });
   const line = (res.stdout || '').trim().split('\n').pop();
   if (res.status !== 0 || !line)
     return {

@@ -68,6 +68,34 @@ describe('training an MLP on wasm', () => {
     }
   });
 
+  test('a thread that dies fails the run with a message saying it can resume, after the last checkpoint', async () => {
+    // The real step, taken before the spy replaces it, called on each instance.
+    // eslint-disable-next-line @typescript-eslint/unbound-method
+    const original = FusedMlp.prototype.step;
+    let calls = 0;
+    vi.spyOn(FusedMlp.prototype, 'step').mockImplementation(function (this: FusedMlp, args) {
+      // In epoch 2 (10 steps an epoch), thread 1 exits as a crashed thread would.
+      if (++calls === 15) {
+        expect(() =>
+          (this as unknown as { pool: { stopThreadForTest(index: number): void } }).pool.stopThreadForTest(1),
+        ).toThrow(/thread 1 of 2/);
+      }
+      return original.call(this, args);
+    });
+    const epochs: EpochResult[] = [];
+    await expect(
+      train({
+        runId: 'r',
+        dataset,
+        hyperparams: hp,
+        figures,
+        threads: 2,
+        callbacks: { onEpoch: (e) => void epochs.push(e) },
+      }),
+    ).rejects.toThrow(/Kernel thread 1 of 2 failed.*resumed from its last checkpoint/);
+    expect(epochs.map((e) => e.checkpoint.epoch)).toEqual([1]);
+  });
+
   test('two threads train the one-thread run bit for bit', async () => {
     const one = await run(1);
     const two = await run(2);
