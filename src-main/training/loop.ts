@@ -26,6 +26,7 @@ import type { BatchLoss, FinishedStatus } from './protocol';
 import { fillNormal, seededRandom, streams } from './rng';
 import { trainStepTensor } from './step';
 import { FusedMlp, fusedUnsupported, mostlyZeros } from './fused/fused-mlp';
+import { threadCountFor } from './kernels/threads';
 import { kernelModule } from './kernels/wasm-module';
 
 /**
@@ -77,7 +78,7 @@ export interface TrainArgs {
   evalBatchSize?: number;
   /** Sizes of the per-epoch figures; {@link defaultFigures} by default. */
   figures?: Partial<FigureOptions>;
-  /** Threads of the fused MLP step (wasm backend); 1 by default. */
+  /** Threads of the fused MLP step (wasm backend); by default the run's setting (threadCountFor). */
   threads?: number;
 }
 
@@ -707,7 +708,7 @@ export async function train(args: TrainArgs): Promise<TrainResult> {
     evalBatch,
     epsilon: (optimizer as unknown as { epsilon?: number }).epsilon ?? tf.backend().epsilon(),
     checkpoint: args.checkpoint ?? null,
-    threads: args.threads ?? 1,
+    threads: args.threads ?? threadCountFor(hp.threads ?? null),
   });
   const ctx: Context = {
     args,
