@@ -17,7 +17,8 @@ export function madd(a: v128, b: v128, c: v128): v128 {
 function epilogue(v: v128, bias: usize, offset: usize, relu: bool): v128 {
   let r = v;
   if (bias) r = f32x4.add(r, v128.load(bias + offset));
-  if (relu) r = f32x4.max(r, f32x4.splat(0));
+  // pmax: one instruction; as tfjs' relu (x < 0 ? 0 : x), NaN stays NaN and −0 stays −0.
+  if (relu) r = f32x4.pmax(r, f32x4.splat(0));
   return r;
 }
 
