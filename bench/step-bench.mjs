@@ -5,8 +5,11 @@
 // with tfjs' kernels alone ("stock") and with ours (src-main/training/kernels),
 // with and without fused multiply-add; on tfjs-node where it is installed; and
 // PyTorch's reference of the same model (bench/torch_vae.py, Debian's
-// python3-torch) measured in the same run, at 1 and 2 threads. Our wasm runs
-// on 1 thread (tfjs' wasm backend is single-threaded in Node).
+// python3-torch) measured in the same run, at 1 and 2 threads. The tfjs-graph
+// rows run on 1 thread (tfjs' wasm backend is single-threaded in Node); the
+// `fused` config (the MLP family's fused step, src-main/training/fused/, what
+// the app trains MLPs with on wasm) prints one row per --threads count. Model
+// `mlp-pytorch` is PyTorch's examples/vae preset (784-400-20-400-784, batch 128).
 //
 //   npx tsc -p tsconfig.node.json && node bench/step-bench.mjs [options]
 //
