@@ -5,8 +5,10 @@
 // with tfjs' kernels alone ("stock") and with ours (src-main/training/kernels),
 // with and without fused multiply-add; on tfjs-node where it is installed; and
 // PyTorch's reference of the same model (bench/torch_vae.py, Debian's
-// python3-torch) measured in the same run, at 1 and 2 threads. The tfjs-graph
-// rows run on 1 thread (tfjs' wasm backend is single-threaded in Node); the
+// python3-torch) measured in the same run, at 1 and 2 threads. Our wasm runs
+// at every count of --threads for the conv model (its convolutions on kernel
+// threads over a shared memory: kernels/conv-threads.ts; the rest of the step
+// stays on tfjs' single-threaded wasm backend), at 1 for the MLP's tfjs graph. The
 // `fused` config (the MLP family's fused step, src-main/training/fused/, what
 // the app trains MLPs with on wasm) prints one row per --threads count. Model
 // `mlp-pytorch` is PyTorch's examples/vae preset (784-400-20-400-784, batch 128).
@@ -126,9 +128,21 @@ async function fusedChild(spec) {
   };
 }
 
+/** CPU time of this process's main thread in ms (Linux /proc, 10 ms ticks), or null elsewhere. */
+function mainThreadCpuMs() {
+  try {
+    const stat = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return null;
+  }
+}
+
 async function child(spec) {
   const { model, config, warmup } = spec;
   if (config.startsWith('fused-')) return fusedChild(spec);
+  const threads = spec.threads ?? 1;
   let { steps } = spec;
   if (config === 'fast-fma') {
     require('node:v8').setFlagsFromString('--experimental-wasm-relaxed-simd');
@@ -171,6 +185,17 @@ async function child(spec) {
     device = (await initBackend({ choice: 'wasm', arch: hp.arch })).device;
     if (config === 'stock') kernels.uninstallKernels('wasm');
   }
+  let convThreads = null;
+  if (threads > 1) {
+    const { ConvThreads, setConvThreads } = require(path.join(dist, 'kernels', 'conv-threads.js'));
+    const { KernelThreads } = require(path.join(dist, 'kernels', 'threads.js'));
+    convThreads = await ConvThreads.start({
+      threads,
+      fma: config === 'fast-fma',
+      startPool: (count, memory) => KernelThreads.start(count, memory),
+    });
+    setConvThreads(convThreads);
+  }
 
   const vae = createVae({ spec: modelSpecFor(hp, { height: 28, width: 28, channels: 1 }), seed: 1 });
   const optimizer = createAdam(hp.learningRate);
@@ -192,6 +217,7 @@ async function child(spec) {
   };
   const times = [];
   let cpu0 = process.cpuUsage();
+  let mainCpu0 = null;
   if (gpu) {
     // As the training loop runs a GPU: losses read back asynchronously, 8 steps at a time.
     const group = 8;
@@ -218,6 +244,9 @@ async function child(spec) {
     }
   } else {
     for (let i = 0; i < warmup; i++) step(i);
+    convThreads?.resetStats();
+    cpu0 = process.cpuUsage();
+    mainCpu0 = mainThreadCpuMs();
     for (let i = 0; i < steps; i++) {
       const t0 = performance.now();
       step(i);
@@ -226,6 +255,12 @@ async function child(spec) {
   }
   steps = times.length;
   const cpu = process.cpuUsage(cpu0);
+  const mainCpu = mainCpu0 === null ? null : mainThreadCpuMs();
+  const copy = convThreads && {
+    copyMsPerStep: (convThreads.stats.copyInMs + convThreads.stats.copyOutMs) / steps,
+    kernelThreadsMsPerStep: convThreads.stats.runMs / steps,
+  };
+  await convThreads?.close();
   times.sort((a, b) => a - b);
   const median = times[times.length >> 1];
   const finite = losses.every(Number.isFinite);
@@ -239,12 +274,17 @@ async function child(spec) {
     msP10: times[Math.floor(times.length / 10)],
     msMin: times[0],
     cpuMsPerStep: (cpu.user + cpu.system) / 1000 / steps,
+    // The step's critical path where other processes share the cores: what the
+    // training thread itself ran (on a quiet machine, close to ms/step).
+    ...(mainCpu === null ? {} : { mainThreadCpuMsPerStep: (mainCpu - mainCpu0) / steps }),
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     lossFirst: losses[0],
     lossLast: losses[losses.length - 1],
     finite,
     fma: device.includes('fused multiply-add'),
     tensors: tf.memory().numTensors,
+    threads,
+    ...copy,
     ...(gpu ? { dispatchesPerStep: gpu.dispatches / steps, readsPerStep: gpu.reads / steps } : {}),
   };
 }
@@ -408,7 +448,12 @@ export function runStepBench(options = {}) {
           continue;
         }
         if (model === 'mlp-pytorch' && config !== 'fast-fma') continue;
-        add(runChild({ model, config, steps, warmup }));
+        // Kernel threads serve the conv model's convolutions, on our wasm kernels.
+        const counts = model === 'conv' && config.startsWith('fast') ? o.threads : [1];
+        for (const threads of counts) {
+          const r = runChild({ model, config, steps, warmup, threads });
+          add(threads === 1 ? r : { ...r, config: `${config}@${threads}t` });
+        }
       }
       if (o.torch)
         for (const threads of o.threads)
@@ -437,6 +482,15 @@ export function runStepBench(options = {}) {
       peakRssMb: Math.max(...ok.map((r) => r.peakRssMb ?? 0)),
       finite: ok.every((r) => r.finite !== false),
       device: ok[0].device,
+      ...(ok[0].mainThreadCpuMsPerStep === undefined
+        ? {}
+        : { mainThreadCpuMsPerStep: median(ok.map((r) => r.mainThreadCpuMsPerStep)) }),
+      ...(ok[0].copyMsPerStep === undefined
+        ? {}
+        : {
+            copyMsPerStep: median(ok.map((r) => r.copyMsPerStep)),
+            kernelThreadsMsPerStep: median(ok.map((r) => r.kernelThreadsMsPerStep)),
+          }),
       ...(ok[0].dispatchesPerStep === undefined
         ? {}
         : { dispatchesPerStep: ok[0].dispatchesPerStep, readsPerStep: ok[0].readsPerStep }),
@@ -457,13 +511,21 @@ export function runStepBench(options = {}) {
 const labels = {
   stock: 'wasm, tfjs kernels (1 thread)',
   fast: 'wasm, our kernels (1 thread)',
-  'fast-fma': 'wasm, our kernels + FMA (1 thread; default)',
+  'fast-fma': 'wasm, our kernels + FMA (1 thread)',
   native: 'tfjs-node (TensorFlow threads)',
   webgpu: 'webgpu (Dawn)',
 };
+/** `fast-fma@2t`: a wasm configuration with its convolutions on 2 kernel threads. */
+function threadedLabel(config) {
+  const [base, count] = config.split('@');
+  const label = labels[base];
+  if (!label || !count) return undefined;
+  return label.replace(/\(1 thread(; default)?\)/, `(conv on ${count.slice(0, -1)} threads)`);
+}
 const labelOf = (config) =>
   labels[config] ??
   (config.startsWith('fused-') ? `wasm, fused MLP step (${config.slice(6, -1)} thread(s))` : undefined) ??
+  threadedLabel(config) ??
   (config.startsWith('torch-') ? `PyTorch (${config.slice(6, -1)} thread(s))` : config);
 /** A row's backend: the webgpu one names its adapter and its GPU work per step. */
 const rowLabel = (r) =>
@@ -496,7 +558,11 @@ function printTable(rows, threads) {
           r.samplesPerS.toFixed(0),
           r.peakRssMb.toFixed(0),
           ...threads.map((t) => (r.ratioToTorch[t] === undefined ? '' : r.ratioToTorch[t].toFixed(2))),
-          r.runsMs.join(' '),
+          r.runsMs.join(' ') +
+            (r.mainThreadCpuMsPerStep === undefined
+              ? ''
+              : `; training thread CPU ${r.mainThreadCpuMsPerStep.toFixed(0)} ms/step`) +
+            (r.copyMsPerStep === undefined ? '' : `; copies ${r.copyMsPerStep.toFixed(1)} ms/step`),
         ],
   );
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => String(l[i]).length)));

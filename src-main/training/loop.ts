@@ -26,8 +26,14 @@ import type { BatchLoss, FinishedStatus } from './protocol';
 import { fillNormal, seededRandom, streams } from './rng';
 import { trainStepTensor } from './step';
 import { FusedMlp, fusedUnsupported, mostlyZeros } from './fused/fused-mlp';
-import { threadCountFor } from './kernels/threads';
 import { kernelModule } from './kernels/wasm-module';
+import {
+  type ConvThreads,
+  type StartPool,
+  kernelThreadCount,
+  startRunThreads,
+  stopRunThreads,
+} from './kernels/conv-threads';
 
 /**
  * The training loop, free of threads and messages: the worker runs it, and
@@ -78,8 +84,13 @@ export interface TrainArgs {
   evalBatchSize?: number;
   /** Sizes of the per-epoch figures; {@link defaultFigures} by default. */
   figures?: Partial<FigureOptions>;
-  /** Threads of the fused MLP step (wasm backend); by default the run's setting (threadCountFor). */
+  /**
+   * Threads of the fused MLP step and of the conv model's convolutions on wasm
+   * (fused/fused-mlp.ts, kernels/conv-threads.ts); by default the `threads` setting's.
+   */
   threads?: number;
+  /** How those threads start (tests); threads.ts' pool by default. */
+  startKernelThreads?: StartPool;
 }
 
 /** What each epoch's snapshot draws. */
@@ -700,16 +711,8 @@ export async function train(args: TrainArgs): Promise<TrainResult> {
   // tf.train.adam's update and state layout, fused into one kernel per weight where ops.ts has one.
   const optimizer = createAdam(hp.learningRate);
   const evalBatch = args.evalBatchSize ?? defaultEvalBatch;
-  const fused = await createFused({
-    spec: checked.spec,
-    hp,
-    vae,
-    train: checked.train,
-    evalBatch,
-    epsilon: (optimizer as unknown as { epsilon?: number }).epsilon ?? tf.backend().epsilon(),
-    checkpoint: args.checkpoint ?? null,
-    threads: args.threads ?? threadCountFor(hp.threads ?? null),
-  });
+  const threads = args.threads ?? kernelThreadCount(hp.threads);
+  let fused: FusedMlp | null = null;
   const ctx: Context = {
     args,
     hp,
@@ -721,7 +724,7 @@ export async function train(args: TrainArgs): Promise<TrainResult> {
     latentDim: hp.latentDim,
     evalBatch,
     figures: { ...defaultFigures, ...args.figures },
-    fused,
+    fused: null,
   };
   const stopped = (epoch: number): TrainResult => ({
     status: 'stopped',
@@ -729,7 +732,25 @@ export async function train(args: TrainArgs): Promise<TrainResult> {
     lastEpoch,
   });
 
+  let kernelThreads: ConvThreads | null = null;
   try {
+    fused = await createFused({
+      spec: checked.spec,
+      hp,
+      vae,
+      train: checked.train,
+      evalBatch,
+      epsilon: (optimizer as unknown as { epsilon?: number }).epsilon ?? tf.backend().epsilon(),
+      checkpoint: args.checkpoint ?? null,
+      threads,
+    });
+    ctx.fused = fused;
+    kernelThreads = await startRunThreads({
+      threads,
+      arch: hp.arch,
+      backend: tf.getBackend(),
+      ...(args.startKernelThreads ? { startPool: args.startKernelThreads } : {}),
+    });
     return await trainEpochs();
   } catch (error) {
     // A GPU fault surfaces as whatever the next op throws; say what happened instead.
@@ -740,6 +761,7 @@ export async function train(args: TrainArgs): Promise<TrainResult> {
     optimizer.dispose();
     vae.dispose();
     await fused?.close();
+    await stopRunThreads(kernelThreads);
   }
 
   async function trainEpochs(): Promise<TrainResult> {

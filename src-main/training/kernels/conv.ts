@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type KernelArgs, type TensorInfo, input, wasmArrays } from './backend-access';
+import { type ConvThreads, activeConvThreads } from './conv-threads';
 import type { WasmKernels } from './wasm-kernels';
 
 /**
@@ -232,6 +233,164 @@ export function convBackpropInputWasm(
   });
 }
 
+// ---- on the run's kernel threads (conv-threads.ts, wasm/conv.ts) ----------
+
+const geometryKey = (g: Geometry): string =>
+  [g.batch, g.inH, g.inW, g.inC, g.outH, g.outW, g.kH, g.kW, g.strideH, g.strideW, g.padTop, g.padLeft].join(
+    ',',
+  );
+
+/** tableFor's table over the whole batch, in shared memory (wasm/conv.ts' `table`). */
+function sharedTable(ct: ConvThreads, g: Geometry): number {
+  const taps = g.kH * g.kW;
+  const pixels = g.batch * g.outH * g.outW;
+  return ct.table(`im2col ${geometryKey(g)}`, pixels * taps, (t) => {
+    let r = 0;
+    for (let n = 0; n < g.batch; n++) {
+      for (let oh = 0; oh < g.outH; oh++) {
+        for (let ow = 0; ow < g.outW; ow++) {
+          for (let kh = 0; kh < g.kH; kh++) {
+            const ih = oh * g.strideH + kh - g.padTop;
+            for (let kw = 0; kw < g.kW; kw++) {
+              const iw = ow * g.strideW + kw - g.padLeft;
+              t[r++] =
+                ih < 0 || ih >= g.inH || iw < 0 || iw >= g.inW
+                  ? -1
+                  : ((n * g.inH + ih) * g.inW + iw) * g.inC * 4;
+            }
+          }
+        }
+      }
+    }
+  });
+}
+
+/**
+ * For each input pixel, the byte offsets of the column-matrix rows [pixels·taps, inC]
+ * that col2im sums into it, in the order scatterAdd adds them, −1 after the last
+ * (wasm/conv.ts' `rtable`).
+ */
+function sharedInputTable(ct: ConvThreads, g: Geometry): number {
+  const taps = g.kH * g.kW;
+  const inPixels = g.batch * g.inH * g.inW;
+  return ct.table(`col2im ${geometryKey(g)}`, inPixels * taps, (t) => {
+    t.fill(-1);
+    const counts = new Int32Array(inPixels);
+    let row = 0;
+    for (let n = 0; n < g.batch; n++) {
+      for (let oh = 0; oh < g.outH; oh++) {
+        for (let ow = 0; ow < g.outW; ow++) {
+          for (let kh = 0; kh < g.kH; kh++) {
+            const ih = oh * g.strideH + kh - g.padTop;
+            for (let kw = 0; kw < g.kW; kw++, row++) {
+              const iw = ow * g.strideW + kw - g.padLeft;
+              if (ih < 0 || ih >= g.inH || iw < 0 || iw >= g.inW) continue;
+              const q = (n * g.inH + ih) * g.inW + iw;
+              t[q * taps + counts[q]!] = row * g.inC * 4;
+              counts[q]! += 1;
+            }
+          }
+        }
+      }
+    }
+  });
+}
+
+/** The float32 heap of tfjs' wasm module (take it after allocating: the heap may grow). */
+type Heap = () => Float32Array;
+
+/** A tensor's data on tfjs' heap: its byte address, and its dataId as the key of its shared copy. */
+export interface HeapTensor {
+  at: number;
+  key: object;
+}
+
+/** conv2dWasm on the kernel threads. */
+export function conv2dThreaded(
+  ct: ConvThreads,
+  heap: Heap,
+  g: Geometry,
+  x: HeapTensor,
+  filter: number,
+  out: number,
+): void {
+  const taps = g.kH * g.kW;
+  const pixels = g.batch * g.outH * g.outW;
+  const xFloats = g.batch * g.inH * g.inW * g.inC;
+  const wFloats = taps * g.inC * g.outC;
+  const table = sharedTable(ct, g);
+  const h = heap();
+  const [sx] = ct.inputs(h, [{ key: x.key, from: x.at >> 2, floats: xFloats }]) as [number];
+  const [sw, sy] = ct.operands([wFloats, pixels * g.outC]) as [number, number];
+  ct.copyIn(sw, h, filter >> 2, wFloats);
+  ct.run('conv2d', [sx, table, taps, g.inC, sw, sy, pixels, g.outC]);
+  ct.copyOut(sy, h, out >> 2, pixels * g.outC);
+}
+
+/** convBackpropFilterWasm on the kernel threads. */
+export function convBackpropFilterThreaded(
+  ct: ConvThreads,
+  heap: Heap,
+  g: Geometry,
+  x: HeapTensor,
+  dy: HeapTensor,
+  out: number,
+): void {
+  const taps = g.kH * g.kW;
+  const pixels = g.batch * g.outH * g.outW;
+  const xFloats = g.batch * g.inH * g.inW * g.inC;
+  const wFloats = taps * g.inC * g.outC;
+  const table = sharedTable(ct, g);
+  const h = heap();
+  const [sx, sdy] = ct.inputs(h, [
+    { key: x.key, from: x.at >> 2, floats: xFloats },
+    { key: dy.key, from: dy.at >> 2, floats: pixels * g.outC },
+  ]) as [number, number];
+  const [sdw] = ct.operands([wFloats]) as [number];
+  ct.run('convFilter', [sx, table, taps, g.inC, sdy, sdw, pixels, g.outC]);
+  ct.copyOut(sdw, h, out >> 2, wFloats);
+}
+
+/** convBackpropInputWasm on the kernel threads: the column matrix, then col2im by input pixel. */
+export function convBackpropInputThreaded(
+  ct: ConvThreads,
+  heap: Heap,
+  g: Geometry,
+  dy: HeapTensor,
+  filter: number,
+  out: number,
+): void {
+  const taps = g.kH * g.kW;
+  const pixels = g.batch * g.outH * g.outW;
+  const inPixels = g.batch * g.inH * g.inW;
+  const k = taps * g.inC;
+  const wFloats = k * g.outC;
+  // The column matrix in chunks of whole images under the budget (an evaluation
+  // batch of 500 would need 113 MB at once): each image's input pixels take rows
+  // of its own output pixels only, so a chunk's col2im needs its own rows alone,
+  // and the table of the first images is the same for every chunk.
+  const images = chunkSize(g);
+  const rtable = sharedInputTable(ct, { ...g, batch: images });
+  const h = heap();
+  const [sdy] = ct.inputs(h, [{ key: dy.key, from: dy.at >> 2, floats: pixels * g.outC }]) as [number];
+  const chunkPixels = images * g.outH * g.outW;
+  const [sw, cols, sdx] = ct.operands([wFloats, chunkPixels * k, inPixels * g.inC]) as [
+    number,
+    number,
+    number,
+  ];
+  ct.copyIn(sw, h, filter >> 2, wFloats);
+  for (let n0 = 0; n0 < g.batch; n0 += images) {
+    const count = Math.min(images, g.batch - n0);
+    const rows = count * g.outH * g.outW;
+    const first = n0 * g.outH * g.outW;
+    const firstIn = n0 * g.inH * g.inW;
+    ct.run('convInputCols', [sdy + first * g.outC * 4, sw, cols, rows, k, g.outC]);
+    ct.run('col2im', [sdx + firstIn * g.inC * 4, cols, rtable, count * g.inH * g.inW, taps, g.inC]);
+  }
+  ct.copyOut(sdx, h, out >> 2, inPixels * g.inC);
+}
+
 interface ConvAttrs {
   strides: number | [number, number];
   pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
@@ -293,6 +452,21 @@ function supported(attrs: ConvAttrs): boolean {
   return attrs.dataFormat !== 'NCHW' && undilated;
 }
 
+function heapTensor(arr: ReturnType<typeof wasmArrays>, t: TensorInfo): HeapTensor {
+  return { at: arr.ptr(t), key: t.dataId };
+}
+
+/** `out` once `fill` has written it; freed if `fill` throws (a kernel thread died), so the heap does not leak it. */
+function filling(arr: ReturnType<typeof wasmArrays>, out: TensorInfo, fill: () => void): TensorInfo {
+  try {
+    fill();
+  } catch (error) {
+    arr.free(out);
+    throw error;
+  }
+  return out;
+}
+
 function backpropFilter(args: KernelArgs): TensorInfo {
   const x = input(args, 'x');
   const dy = input(args, 'dy');
@@ -302,8 +476,19 @@ function backpropFilter(args: KernelArgs): TensorInfo {
   const arr = wasmArrays(args.backend);
   const g = geometry(convInfoOf(x.shape, filterShape, attrs));
   const out = arr.alloc(filterShape);
-  convBackpropFilterWasm(arr.wasm, g, arr.ptr(x), arr.ptr(dy), arr.ptr(out));
-  return out;
+  const ct = activeConvThreads();
+  return filling(arr, out, () => {
+    if (ct)
+      convBackpropFilterThreaded(
+        ct,
+        () => arr.wasm.heapF32,
+        g,
+        heapTensor(arr, x),
+        heapTensor(arr, dy),
+        arr.ptr(out),
+      );
+    else convBackpropFilterWasm(arr.wasm, g, arr.ptr(x), arr.ptr(dy), arr.ptr(out));
+  });
 }
 
 /**
@@ -314,7 +499,8 @@ function backpropFilter(args: KernelArgs): TensorInfo {
 export function convKernelConfigs(builtin: (name: string) => tf.KernelConfig | undefined): tf.KernelConfig[] {
   const fallback = (name: string, args: KernelArgs): TensorInfo => {
     const kernel = builtin(name);
-    if (!kernel) throw new Error(`${name} on wasm: NCHW and dilated convolutions are not supported`);
+    if (!kernel)
+      throw new Error(`${name} on wasm: this case (NCHW or dilated convolutions) is not supported`);
     return kernel.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as TensorInfo;
   };
   // The built-in kernels bind their wasm functions in their setup, which the
@@ -331,8 +517,19 @@ export function convKernelConfigs(builtin: (name: string) => tf.KernelConfig | u
     const arr = wasmArrays(args.backend);
     const info = convInfoOf(x.shape, filter.shape, attrs);
     const out = arr.alloc([...info.outShape]);
-    conv2dWasm(arr.wasm, geometry(info), arr.ptr(x), arr.ptr(filter), arr.ptr(out));
-    return out;
+    const ct = activeConvThreads();
+    return filling(arr, out, () => {
+      if (ct)
+        conv2dThreaded(
+          ct,
+          () => arr.wasm.heapF32,
+          geometry(info),
+          heapTensor(arr, x),
+          arr.ptr(filter),
+          arr.ptr(out),
+        );
+      else conv2dWasm(arr.wasm, geometry(info), arr.ptr(x), arr.ptr(filter), arr.ptr(out));
+    });
   };
   const backpropInput = (args: KernelArgs): TensorInfo => {
     const dy = input(args, 'dy');
@@ -343,10 +540,80 @@ export function convKernelConfigs(builtin: (name: string) => tf.KernelConfig | u
     const arr = wasmArrays(args.backend);
     const g = geometry(convInfoOf(inputShape, filter.shape, attrs));
     const out = arr.alloc(inputShape);
-    convBackpropInputWasm(arr.wasm, g, arr.ptr(dy), arr.ptr(filter), arr.ptr(out));
+    const ct = activeConvThreads();
+    return filling(arr, out, () => {
+      if (ct)
+        convBackpropInputThreaded(
+          ct,
+          () => arr.wasm.heapF32,
+          g,
+          heapTensor(arr, dy),
+          arr.ptr(filter),
+          arr.ptr(out),
+        );
+      else convBackpropInputWasm(arr.wasm, g, arr.ptr(dy), arr.ptr(filter), arr.ptr(out));
+    });
+  };
+  // The bias gradient of a conv layer sums dy [batch, h, w, C] over its first three
+  // axes; wasm 4.22's Sum took ~30 ms a step of the conv model for that, our
+  // column sum (rows in order, as Sum adds them) ~1 ms. Other sums: the built-in.
+  const sum = (args: KernelArgs): TensorInfo => {
+    const x = input(args, 'x');
+    const rank = x.shape.length;
+    const axes = tf.util.parseAxisParam(args.attrs?.['axis'] as number | number[], [...x.shape]);
+    const sorted = [...axes].sort((a, b) => a - b);
+    const leading = sorted.length < rank && sorted.every((a, i) => a === i);
+    const n = x.shape.slice(sorted.length).reduce((p, d) => p * d, 1);
+    if (!leading || x.dtype !== 'float32' || n % 4 !== 0) return fallback('Sum', args);
+    const rows = x.shape.slice(0, sorted.length).reduce((p, d) => p * d, 1);
+    const arr = wasmArrays(args.backend);
+    const keep = args.attrs?.['keepDims'] === true;
+    const out = arr.alloc(
+      keep ? x.shape.map((d, i) => (i < sorted.length ? 1 : d)) : x.shape.slice(sorted.length),
+    );
+    arr.wasm.colSum(arr.ptr(out), arr.ptr(x), rows, n);
+    return out;
+  };
+  // A conv layer's bias: y [batch, h, w, C] + b [C]. wasm 4.22's broadcasting Add
+  // took ~5 ms a step of the conv model for these; a copy and our SIMD bias add
+  // about half. Same values (one float32 addition each). Other adds: the built-in.
+  const add = (args: KernelArgs): TensorInfo => {
+    const a = input(args, 'a');
+    const b = input(args, 'b');
+    const [big, bias] = a.shape.length >= b.shape.length ? [a, b] : [b, a];
+    const n = bias.shape.length === 1 ? bias.shape[0]! : 0;
+    const rank = big.shape.length;
+    if (
+      a.dtype !== 'float32' ||
+      b.dtype !== 'float32' ||
+      rank < 2 ||
+      n === 0 ||
+      n % 4 !== 0 ||
+      big.shape[rank - 1] !== n
+    )
+      return fallback('Add', args);
+    const rows = big.shape.slice(0, -1).reduce((p, d) => p * d, 1);
+    const arr = wasmArrays(args.backend);
+    const out = arr.alloc([...big.shape]);
+    const at = arr.ptr(out) >> 2;
+    const from = arr.ptr(big) >> 2;
+    arr.wasm.heapF32.copyWithin(at, from, from + rows * n);
+    arr.wasm.biasActivate(arr.ptr(out), arr.ptr(bias), rows, n, false);
     return out;
   };
   return [
+    {
+      kernelName: 'Add',
+      backendName: 'wasm',
+      kernelFunc: add as unknown as tf.KernelFunc,
+      setupFunc: setupOf('Add'),
+    },
+    {
+      kernelName: 'Sum',
+      backendName: 'wasm',
+      kernelFunc: sum as unknown as tf.KernelFunc,
+      setupFunc: setupOf('Sum'),
+    },
     {
       kernelName: 'Conv2DBackpropFilter',
       backendName: 'wasm',

@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { type FastBackend, fastBackends } from './backend-access';
 import { convKernelConfigs } from './conv';
 import { adamKernelConfigs } from './adam';
-import { denseGradConfig, denseKernelConfigs } from './dense';
+import { denseGradConfig, denseKernelConfigs, reluGradConfig } from './dense';
 import { identityConfig } from './identity';
 import { lossGradConfigs, lossKernelConfigs } from './loss-kernels';
 import { allowRelaxedSimd, relaxedSimdSupported } from './wasm-kernels';
@@ -27,6 +27,9 @@ interface Installed {
 const installed = new Map<FastBackend, Installed>();
 /** Gradients of our kernels: global in tfjs (not per backend), registered with the first install. */
 const gradConfigs: tf.GradConfig[] = [denseGradConfig, ...lossGradConfigs];
+/** Gradients of tfjs' own ops that ours replace, and tfjs' ones, put back by uninstallKernels(). */
+const gradOverrides: tf.GradConfig[] = [reluGradConfig];
+let replacedGrads: tf.GradConfig[] = [];
 
 function isFastBackend(name: string): name is FastBackend {
   return (fastBackends as readonly string[]).includes(name);
@@ -41,9 +44,11 @@ function configsFor(backend: FastBackend): { added: tf.KernelConfig[]; overrides
   ];
   if (backend !== 'wasm') return { added, overrides: [] };
   const overrides: tf.KernelConfig[] = [identityConfig];
-  // Our convolutions fall back to the built-in ones for what they do not handle (NCHW, dilation).
+  // Our convolutions (and Sum, Add) fall back to the built-in ones for what they do not handle (NCHW, dilation).
   const builtins = new Map(
-    ['Conv2D', 'Conv2DBackpropInput'].map((name) => [name, tf.getKernel(name, 'wasm')] as const),
+    ['Conv2D', 'Conv2DBackpropInput', 'Sum', 'Add'].map(
+      (name) => [name, tf.getKernel(name, 'wasm')] as const,
+    ),
   );
   for (const config of convKernelConfigs((name) => builtins.get(name))) {
     // wasm 4.22 has no Conv2DBackpropFilter; the other two replace its own.
@@ -75,6 +80,12 @@ export function installKernels(backend: string): boolean {
     tf.registerKernel(config);
   }
   for (const grad of gradConfigs) if (!tf.getGradient(grad.kernelName)) tf.registerGradient(grad);
+  for (const grad of gradOverrides) {
+    const old = tf.getGradient(grad.kernelName);
+    if (old === grad) continue;
+    if (old) replacedGrads.push(old);
+    tf.registerGradient(grad);
+  }
   installed.set(backend, { configs: [...added, ...overrides], replaced });
   return true;
 }
@@ -90,8 +101,10 @@ export function uninstallKernels(backend: string): void {
   for (const config of entry.replaced) tf.registerKernel(config);
   installed.delete(backend);
   if (installed.size === 0) {
-    for (const grad of gradConfigs)
+    for (const grad of [...gradConfigs, ...gradOverrides])
       if (tf.getGradient(grad.kernelName)) tf.unregisterGradient(grad.kernelName);
+    for (const grad of replacedGrads) tf.registerGradient(grad);
+    replacedGrads = [];
   }
 }
 

@@ -86,6 +86,11 @@ export function allowRelaxedSimd(allow: boolean): void {
   fmaAllowed = allow;
 }
 
+/** Whether modules built now use fused multiply-add (allowed, and the engine has relaxed SIMD). */
+export function fmaInUse(): boolean {
+  return fmaAllowed && relaxedSimdSupported();
+}
+
 /** Whether this engine compiles our relaxed-SIMD (FMA) kernels. */
 export function relaxedSimdSupported(): boolean {
   return WebAssembly.validate(kernelsModuleBytes(true));

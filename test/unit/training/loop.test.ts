@@ -5,6 +5,8 @@ import type { BatchLoss } from '../../../src-main/training/protocol';
 import { initBackend } from '../../../src-main/training/backend';
 import { TrainingError } from '../../../src-main/training/errors';
 import { type EpochResult, manifoldPoints, train } from '../../../src-main/training/loop';
+import { KernelThreads } from '../../../src-main/training/kernels/threads';
+import { expectClose } from '../ops/helpers';
 import { hyperparams, syntheticDataset } from './helpers';
 
 beforeAll(async () => {
@@ -307,6 +309,63 @@ describe('conv', () => {
     expect(epochs[0]?.checkpoint.weights.map((w) => w.name)).toContain('dec/deconv1/kernel');
     expect(tf.memory().numTensors).toBe(before);
   });
+
+  test('on 2 kernel threads: the losses of 1 thread; a thread that dies fails the run cleanly, and it resumes', async () => {
+    const twoEpochs = { ...convHp, epochs: 2 };
+    const losses = async (threads: number) => {
+      const seen: number[] = [];
+      const result = await train({
+        runId: 'c',
+        dataset,
+        hyperparams: twoEpochs,
+        figures: smallFigures,
+        threads,
+        callbacks: { onBatches: (b) => seen.push(...b.map((l) => l.loss)) },
+      });
+      expect(result.status).toBe('completed');
+      return seen;
+    };
+    const one = await losses(1);
+    expectClose(await losses(2), one, 'losses', 1e-5);
+
+    const before = tf.memory().numTensors;
+    let pool: KernelThreads | null = null;
+    const epochs: EpochResult[] = [];
+    const error = await train({
+      runId: 'c',
+      dataset,
+      hyperparams: twoEpochs,
+      figures: smallFigures,
+      threads: 2,
+      startKernelThreads: async (count, memory) => (pool = await KernelThreads.start(count, memory)),
+      callbacks: {
+        onEpoch: (e) => {
+          epochs.push(e);
+          // Thread 1 exits now; epoch 2's first convolution finds it gone.
+          expect(() => pool!.stopThreadForTest(1)).toThrow(/Kernel thread 1 of 2 failed/);
+        },
+      },
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TrainingError);
+    expect((error as TrainingError).code).toBe('unavailable');
+    expect((error as Error).message).toMatch(/Kernel thread 1 of 2 failed.*resumed from its last checkpoint/);
+    // The one tensor left is tfjs' own: its tape keeps what an op saved for the
+    // backward pass (here the encoder's reshaped input) when a later op of the
+    // forward pass throws. Everything the run made is disposed.
+    expect(tf.memory().numTensors).toBe(before + 1);
+
+    expect(epochs.length).toBe(1);
+    const resumed = await train({
+      runId: 'c',
+      dataset,
+      hyperparams: twoEpochs,
+      figures: smallFigures,
+      threads: 2,
+      checkpoint: epochs[0]!.checkpoint,
+    });
+    expect(resumed).toMatchObject({ status: 'completed', lastEpoch: 2 });
+    expect(tf.memory().numTensors).toBe(before + 1);
+  }, 180_000);
 });
 
 describe('cpu backend', () => {
