@@ -8,11 +8,14 @@
 // python3-torch) measured in the same run, at 1 and 2 threads. Our wasm runs
 // at every count of --threads for the conv model (its convolutions on kernel
 // threads over a shared memory: kernels/conv-threads.ts; the rest of the step
-// stays on tfjs' single-threaded wasm backend), at 1 for the MLP.
+// stays on tfjs' single-threaded wasm backend), at 1 for the MLP's tfjs graph. The
+// `fused` config (the MLP family's fused step, src-main/training/fused/, what
+// the app trains MLPs with on wasm) prints one row per --threads count. Model
+// `mlp-pytorch` is PyTorch's examples/vae preset (784-400-20-400-784, batch 128).
 //
 //   npx tsc -p tsconfig.node.json && node bench/step-bench.mjs [options]
 //
-// Options: --models mlp,conv  --configs stock,fast,fast-fma,native  --repeats 3
+// Options: --models mlp,mlp-pytorch,conv  --configs stock,fast,fast-fma,fused,native  --repeats 3
 //          --steps-mlp 150 --steps-conv 15  --threads 1,2  --no-torch  --json
 //
 // Each configuration runs in its own child process (a fresh tfjs, and the
@@ -47,6 +50,84 @@ function mnistImages(count) {
   return out;
 }
 
+/** The preset a bench model trains. */
+const presetOf = (model) =>
+  model === 'conv' ? 'keras-conv' : model === 'mlp-pytorch' ? 'pytorch-example' : 'keras-blog';
+
+/**
+ * The fused MLP step (src-main/training/fused/fused-mlp.ts) alone: weights and
+ * moments in its own memory, the batch copied in before the clock starts (the
+ * training loop writes it there directly), ε written by the step.
+ */
+async function fusedChild(spec) {
+  const { model, config, steps, warmup } = spec;
+  const threads = Number(config.slice('fused-'.length, -1));
+  require('node:v8').setFlagsFromString('--experimental-wasm-relaxed-simd');
+  const { FusedMlp, mostlyZeros } = require(path.join(dist, 'fused', 'fused-mlp.js'));
+  const { initialWeights } = require(path.join(dist, 'model.js'));
+  const { modelSpecFor, planModel } = require(path.join(dist, 'model-spec.js'));
+  const { fillNormal, seededRandom } = require(path.join(dist, 'rng.js'));
+  const { presetById } = require(path.join(root, 'dist', 'node', 'shared', 'hyperparams.js'));
+  const hp = presetById(presetOf(model)).hyperparams;
+  const modelSpec = modelSpecFor(hp, { height: 28, width: 28, channels: 1 });
+  const batch = hp.batchSize;
+  const images = mnistImages(batch * 64);
+  const bytes = new Uint8Array(images.length);
+  for (let i = 0; i < images.length; i++) bytes[i] = Math.round(images[i] * 255);
+  let fma = true;
+  let fused;
+  const make = () =>
+    FusedMlp.create({
+      spec: modelSpec,
+      batchSize: batch,
+      weights: initialWeights({ plan: planModel(modelSpec), seed: 1 }),
+      learningRate: hp.learningRate,
+      epsilon: 1e-7,
+      fma,
+      sparse: mostlyZeros(bytes),
+      threads,
+    });
+  try {
+    fused = await make();
+  } catch {
+    fma = false;
+    fused = await make();
+  }
+  const eps = new Float32Array(batch * hp.latentDim);
+  const losses = [];
+  const times = [];
+  const step = (i) => {
+    fused.inputView(batch).set(images.subarray((i % 64) * batch * 784, ((i % 64) + 1) * batch * 784));
+    fillNormal(eps, seededRandom(1, i));
+    const t0 = performance.now();
+    losses.push(fused.step({ rows: batch, eps, beta: hp.beta }).loss);
+    return performance.now() - t0;
+  };
+  for (let i = 0; i < warmup; i++) step(i);
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < steps; i++) times.push(step(warmup + i));
+  const cpu = process.cpuUsage(cpu0);
+  await fused.close();
+  times.sort((a, b) => a - b);
+  return {
+    model,
+    config,
+    device: `CPU (WebAssembly, SIMD${fma ? ', fused multiply-add' : ''}), ${threads} thread(s)`,
+    batch,
+    steps,
+    msPerStep: times[times.length >> 1],
+    msP10: times[Math.floor(times.length / 10)],
+    msMin: times[0],
+    cpuMsPerStep: (cpu.user + cpu.system) / 1000 / steps,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    lossFirst: losses[0],
+    lossLast: losses[losses.length - 1],
+    finite: losses.every(Number.isFinite),
+    fma,
+    tensors: 0,
+  };
+}
+
 /** CPU time of this process's main thread in ms (Linux /proc, 10 ms ticks), or null elsewhere. */
 function mainThreadCpuMs() {
   try {
@@ -60,6 +141,7 @@ function mainThreadCpuMs() {
 
 async function child(spec) {
   const { model, config, warmup } = spec;
+  if (config.startsWith('fused-')) return fusedChild(spec);
   const threads = spec.threads ?? 1;
   let { steps } = spec;
   if (config === 'fast-fma') {
@@ -74,7 +156,7 @@ async function child(spec) {
   const { modelSpecFor } = require(path.join(dist, 'model-spec.js'));
   const { trainStep, trainStepTensor } = require(path.join(dist, 'step.js'));
   const { presetById } = require(path.join(root, 'dist', 'node', 'shared', 'hyperparams.js'));
-  const hp = presetById(model === 'conv' ? 'keras-conv' : 'keras-blog').hyperparams;
+  const hp = presetById(presetOf(model)).hyperparams;
   let device =
     config === 'fast-fma' ? 'CPU (WebAssembly, SIMD, fused multiply-add)' : 'CPU (WebAssembly, SIMD)';
   // GPU work per step on webgpu: programs dispatched and tensors read back, counted at the backend.
@@ -212,7 +294,7 @@ async function child(spec) {
 function parseArgs(argv) {
   const o = {
     models: ['mlp', 'conv'],
-    configs: ['stock', 'fast', 'fast-fma', 'native', 'webgpu'],
+    configs: ['stock', 'fast', 'fast-fma', 'fused', 'native', 'webgpu'],
     repeats: 3,
     stepsMlp: 150,
     stepsConv: 15,
@@ -279,7 +361,8 @@ function runTorch(model, threads, steps) {
   const args = [
     path.join(here, 'torch_vae.py'),
     '--arch',
-    model,
+    model === 'conv' ? 'conv' : 'mlp',
+    ...(model === 'mlp-pytorch' ? ['--hidden', '400', '--latent', '20', '--batch-size', '128'] : []),
     '--threads',
     String(threads),
     '--steps',
@@ -357,6 +440,14 @@ export function runStepBench(options = {}) {
             });
           continue;
         }
+        if (config === 'fused') {
+          // The fused step trains the MLP family only; one row per thread count.
+          if (model !== 'conv')
+            for (const threads of o.threads)
+              add(runChild({ model, config: `fused-${threads}t`, steps, warmup }));
+          continue;
+        }
+        if (model === 'mlp-pytorch' && config !== 'fast-fma') continue;
         // Kernel threads serve the conv model's convolutions, on our wasm kernels.
         const counts = model === 'conv' && config.startsWith('fast') ? o.threads : [1];
         for (const threads of counts) {
@@ -433,6 +524,7 @@ function threadedLabel(config) {
 }
 const labelOf = (config) =>
   labels[config] ??
+  (config.startsWith('fused-') ? `wasm, fused MLP step (${config.slice(6, -1)} thread(s))` : undefined) ??
   threadedLabel(config) ??
   (config.startsWith('torch-') ? `PyTorch (${config.slice(6, -1)} thread(s))` : config);
 /** A row's backend: the webgpu one names its adapter and its GPU work per step. */

@@ -25,6 +25,8 @@ import { createAdam } from './ops';
 import type { BatchLoss, FinishedStatus } from './protocol';
 import { fillNormal, seededRandom, streams } from './rng';
 import { trainStepTensor } from './step';
+import { FusedMlp, fusedUnsupported, mostlyZeros } from './fused/fused-mlp';
+import { kernelModule } from './kernels/wasm-module';
 import {
   type ConvThreads,
   type StartPool,
@@ -82,7 +84,10 @@ export interface TrainArgs {
   evalBatchSize?: number;
   /** Sizes of the per-epoch figures; {@link defaultFigures} by default. */
   figures?: Partial<FigureOptions>;
-  /** Threads for the conv model's convolutions on wasm (kernels/conv-threads.ts); by default the `threads` setting's. */
+  /**
+   * Threads of the fused MLP step and of the conv model's convolutions on wasm
+   * (fused/fused-mlp.ts, kernels/conv-threads.ts); by default the `threads` setting's.
+   */
   threads?: number;
   /** How those threads start (tests); threads.ts' pool by default. */
   startKernelThreads?: StartPool;
@@ -260,6 +265,8 @@ interface Context {
   latentDim: number;
   evalBatch: number;
   figures: FigureOptions;
+  /** The fused MLP step (fused/fused-mlp.ts) when it trains this run instead of the tfjs graph. */
+  fused: FusedMlp | null;
 }
 
 type EpochTraining =
@@ -302,19 +309,28 @@ async function trainEpoch(ctx: Context, args: { epoch: number; beta: number }): 
     }
     checkGpu();
     for (const [i, { step, count }] of batch.entries()) {
-      const terms = { loss: values[3 * i]!, recon: values[3 * i + 1]!, kl: values[3 * i + 2]! };
-      if (!finite(terms)) {
-        flush();
-        return {
-          status: 'diverged',
-          message:
-            `The loss became ${terms.loss} at epoch ${epoch}, step ${step} (reconstruction ${terms.recon}, KL ${terms.kl}). ` +
-            `Try a smaller learning rate.`,
-        };
-      }
-      sums.add({ terms, images: count });
-      pending.push({ step: (epoch - 1) * steps + step, epoch, ...terms });
+      const diverged = record(step, count, {
+        loss: values[3 * i]!,
+        recon: values[3 * i + 1]!,
+        kl: values[3 * i + 2]!,
+      });
+      if (diverged) return diverged;
     }
+    return null;
+  };
+  /** Adds a step's losses to the epoch's, or says the run diverged. */
+  const record = (step: number, count: number, terms: LossTerms): EpochTraining | null => {
+    if (!finite(terms)) {
+      flush();
+      return {
+        status: 'diverged',
+        message:
+          `The loss became ${terms.loss} at epoch ${epoch}, step ${step} (reconstruction ${terms.recon}, KL ${terms.kl}). ` +
+          `Try a smaller learning rate.`,
+      };
+    }
+    sums.add({ terms, images: count });
+    pending.push({ step: (epoch - 1) * steps + step, epoch, ...terms });
     return null;
   };
 
@@ -330,31 +346,41 @@ async function trainEpoch(ctx: Context, args: { epoch: number; beta: number }): 
         flush();
         return { status: 'stopped' };
       }
+      const { fused } = ctx;
       const count = fillBatch({
         split: train,
         indices: order,
         start: (step - 1) * batchSize,
         count: batchSize,
-        out: xBuffer,
+        // The fused step reads its batch where it lives, in the kernels' memory.
+        out: fused ? fused.inputView(batchSize) : xBuffer,
       });
       const eps = epsBuffer.subarray(0, count * latentDim);
       fillNormal(eps, seededRandom(hp.seed, streams.trainEpsilon, epoch, step));
 
-      const x = tf.tensor2d(xBuffer.subarray(0, count * pixels), [count, pixels]);
-      const epsilon = tf.tensor2d(eps, [count, latentDim]);
-      try {
-        unread.push({ step, count, terms: trainStepTensor({ vae, optimizer, variables, x, epsilon, beta }) });
-      } finally {
-        x.dispose();
-        epsilon.dispose();
+      if (fused) {
+        const diverged = record(step, count, fused.step({ rows: count, eps, beta }));
+        if (diverged) return diverged;
+      } else {
+        const x = tf.tensor2d(xBuffer.subarray(0, count * pixels), [count, pixels]);
+        const epsilon = tf.tensor2d(eps, [count, latentDim]);
+        try {
+          unread.push({
+            step,
+            count,
+            terms: trainStepTensor({ vae, optimizer, variables, x, epsilon, beta }),
+          });
+        } finally {
+          x.dispose();
+          epsilon.dispose();
+        }
+        if (unread.length < readEvery && step < steps) {
+          await yieldToEventLoop();
+          continue;
+        }
+        const diverged = await readLosses();
+        if (diverged) return diverged;
       }
-      if (unread.length < readEvery && step < steps) {
-        await yieldToEventLoop();
-        continue;
-      }
-
-      const diverged = await readLosses();
-      if (diverged) return diverged;
 
       const now = performance.now();
       if (step === steps || now - lastReport >= interval) {
@@ -391,9 +417,28 @@ async function evaluate(ctx: Context, args: { epoch: number; beta: number }): Pr
   let kl = 0;
   for (let start = 0, batch = 0; start < test.count; start += batchSize, batch++) {
     if (ctx.args.shouldStop?.()) return { status: 'stopped' };
-    const count = fillBatch({ split: test, indices, start, count: batchSize, out: xBuffer });
+    const { fused } = ctx;
+    const count = fillBatch({
+      split: test,
+      indices,
+      start,
+      count: batchSize,
+      out: fused ? fused.inputView(batchSize) : xBuffer,
+    });
     const eps = epsBuffer.subarray(0, count * latentDim);
     fillNormal(eps, seededRandom(hp.seed, streams.testEpsilon, args.epoch, batch));
+    if (fused) {
+      const sums = fused.evaluate({
+        rows: count,
+        eps,
+        zMu: zMuAll.subarray(start * latentDim, (start + count) * latentDim),
+        zLogVar: zLogVarAll.subarray(start * latentDim, (start + count) * latentDim),
+      });
+      recon += sums.reconSum;
+      kl += sums.klSum;
+      await yieldToEventLoop();
+      continue;
+    }
     const [sums, zMu, zLogVar] = tf.tidy(() => {
       const x = tf.tensor2d(xBuffer.subarray(0, count * pixels), [count, pixels]);
       const encoded = vae.encode(x);
@@ -581,6 +626,62 @@ function describe(spec: ModelSpec): string {
 }
 
 /**
+ * The fused MLP step for this run, or null where the tfjs graph trains it: on
+ * backends other than wasm (the graph is their path and the fused step's
+ * reference), for architectures other than mlp (fusedUnsupported says which),
+ * and with VAE_STUDIO_FUSED=0 (to compare the two). Starts from the model's
+ * weights (its seeded initialisation or the checkpoint's) and the
+ * checkpoint's Adam state.
+ */
+async function createFused(args: {
+  spec: ModelSpec;
+  hp: Hyperparams;
+  vae: Vae;
+  train: DatasetSplit;
+  evalBatch: number;
+  epsilon: number;
+  checkpoint: Checkpoint | null;
+  threads: number;
+}): Promise<FusedMlp | null> {
+  if (tf.getBackend() !== 'wasm' || process.env['VAE_STUDIO_FUSED'] === '0') return null;
+  const rows = Math.max(Math.min(args.hp.batchSize, args.train.count), args.evalBatch);
+  if (fusedUnsupported(args.spec, rows) !== null) return null;
+  const fused = await FusedMlp.create({
+    spec: args.spec,
+    batchSize: Math.min(args.hp.batchSize, args.train.count),
+    evalBatchSize: args.evalBatch,
+    weights: await args.vae.readWeights(),
+    learningRate: args.hp.learningRate,
+    epsilon: args.epsilon,
+    fma: process.env['VAE_STUDIO_WASM_FMA'] !== '0' && fmaCompiles(),
+    sparse: mostlyZeros(args.train.images),
+    threads: args.threads,
+  });
+  if (args.checkpoint) {
+    try {
+      fused.setOptimizer(args.checkpoint.optimizer);
+    } catch (error) {
+      await fused.close();
+      throw new TrainingError(
+        'invalid_input',
+        `The checkpoint's optimizer state does not fit the model: ${(error as Error).message}`,
+      );
+    }
+  }
+  return fused;
+}
+
+/** Whether the engine compiles the fused step's relaxed-SIMD (FMA) build (backend.ts enabled it if it could). */
+function fmaCompiles(): boolean {
+  try {
+    kernelModule('fused-mlp', true);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Trains from the checkpoint's epoch + 1 (or 1) to `hyperparams.epochs`.
  * Resolves with `completed`, `stopped` (shouldStop) or `diverged` (a non-finite
  * loss; the epoch's checkpoint is not emitted, so the last good one is the
@@ -609,6 +710,9 @@ export async function train(args: TrainArgs): Promise<TrainResult> {
   const vae = createVae({ spec: checked.spec, seed: hp.seed, weights: args.checkpoint?.weights });
   // tf.train.adam's update and state layout, fused into one kernel per weight where ops.ts has one.
   const optimizer = createAdam(hp.learningRate);
+  const evalBatch = args.evalBatchSize ?? defaultEvalBatch;
+  const threads = args.threads ?? kernelThreadCount(hp.threads);
+  let fused: FusedMlp | null = null;
   const ctx: Context = {
     args,
     hp,
@@ -618,8 +722,9 @@ export async function train(args: TrainArgs): Promise<TrainResult> {
     test: checked.test,
     pixels: vae.plan.pixels,
     latentDim: hp.latentDim,
-    evalBatch: args.evalBatchSize ?? defaultEvalBatch,
+    evalBatch,
     figures: { ...defaultFigures, ...args.figures },
+    fused: null,
   };
   const stopped = (epoch: number): TrainResult => ({
     status: 'stopped',
@@ -629,8 +734,19 @@ export async function train(args: TrainArgs): Promise<TrainResult> {
 
   let kernelThreads: ConvThreads | null = null;
   try {
+    fused = await createFused({
+      spec: checked.spec,
+      hp,
+      vae,
+      train: checked.train,
+      evalBatch,
+      epsilon: (optimizer as unknown as { epsilon?: number }).epsilon ?? tf.backend().epsilon(),
+      checkpoint: args.checkpoint ?? null,
+      threads,
+    });
+    ctx.fused = fused;
     kernelThreads = await startRunThreads({
-      threads: args.threads ?? kernelThreadCount(hp.threads),
+      threads,
       arch: hp.arch,
       backend: tf.getBackend(),
       ...(args.startKernelThreads ? { startPool: args.startKernelThreads } : {}),
@@ -644,17 +760,22 @@ export async function train(args: TrainArgs): Promise<TrainResult> {
   } finally {
     optimizer.dispose();
     vae.dispose();
+    await fused?.close();
     await stopRunThreads(kernelThreads);
   }
 
   async function trainEpochs(): Promise<TrainResult> {
-    if (args.checkpoint) await restoreOptimizer({ optimizer, vae, state: args.checkpoint.optimizer });
+    if (args.checkpoint && !fused)
+      await restoreOptimizer({ optimizer, vae, state: args.checkpoint.optimizer });
     for (let epoch = firstEpoch; epoch <= hp.epochs; epoch++) {
       const started = performance.now();
       const beta = betaForEpoch({ beta: hp.beta, warmupEpochs: hp.klWarmupEpochs, epoch });
       const trained = await trainEpoch(ctx, { epoch, beta });
       if (trained.status === 'stopped') return stopped(epoch);
       if (trained.status === 'diverged') return { status: 'diverged', message: trained.message, lastEpoch };
+      // The figures decode with the tfjs model: it takes the fused step's weights.
+      const fusedWeights = fused?.readWeights() ?? null;
+      if (fusedWeights) vae.assignWeights(fusedWeights);
       const evaluation = await evaluate(ctx, { epoch, beta });
       if (evaluation.status === 'stopped') return stopped(epoch);
       if (!finite(evaluation.test)) {
@@ -669,8 +790,10 @@ export async function train(args: TrainArgs): Promise<TrainResult> {
         format: checkpointFormat,
         epoch,
         spec: checked.spec,
-        weights: await vae.readWeights(),
-        optimizer: await saveOptimizer({ optimizer, names: vae.weightNames() }),
+        weights: fusedWeights ?? (await vae.readWeights()),
+        optimizer: fused
+          ? fused.readOptimizer()
+          : await saveOptimizer({ optimizer, names: vae.weightNames() }),
       };
       const seconds = (performance.now() - started) / 1000;
       // seconds: the whole epoch, test pass and figures included (what the user waits);
