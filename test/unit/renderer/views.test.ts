@@ -269,14 +269,15 @@ suite('Runs', () => {
     const w = await mountAt('/runs');
     await vi.waitFor(() => expect(w.find('[data-testid="runs-count"]').text()).toBe('300 runs'));
     const rendered = () => w.findAll('[data-testid^="run-row-"]').map((r) => r.attributes('data-testid'));
-    // jsdom has no layout: the window's 768 px stand in for the box (20 rows in view, 8 more below).
-    expect(rendered()).toEqual(ids.slice(0, 29).map((id) => `run-row-${id}`));
+    // jsdom has no layout: the window's 768 px stand in for the box; under the 40 px header,
+    // 19 rows are in view (the 20th in part) and 4 more below.
+    expect(rendered()).toEqual(ids.slice(0, 24).map((id) => `run-row-${id}`));
     await w.find(`[data-testid="run-select-${ids[0]}"]`).setValue(true);
     const scroller = w.find('[data-testid="runs-scroll"]').element as HTMLElement;
     Object.defineProperty(scroller, 'scrollTop', { configurable: true, value: 200 * 40 });
     scroller.dispatchEvent(new Event('scroll'));
     await flushPromises();
-    expect(rendered()[0]).toBe(`run-row-${ids[192]}`);
+    expect(rendered()[0]).toBe(`run-row-${ids[196]}`);
     expect(w.find(`[data-testid="run-row-${ids[0]}"]`).exists()).toBe(false);
     Object.defineProperty(scroller, 'scrollTop', { configurable: true, value: 0 });
     scroller.dispatchEvent(new Event('scroll'));
@@ -284,6 +285,49 @@ suite('Runs', () => {
     expect((w.find(`[data-testid="run-select-${ids[0]}"]`).element as HTMLInputElement).checked).toBe(true);
     w.unmount();
     await many.close();
+  });
+
+  it('is a table to assistive technology, and arrows move between rows', async () => {
+    const few = openTestCore();
+    useAppStore().attach(few.api);
+    const hp = { ...tinyHyperparams, dataset: 'mnist' };
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const run = few.core.store.createRun({ hyperparams: hp, datasetHash: 'sha256:x', name: `run ${i}` });
+      few.core.store.setStatus({ runId: run.id, status: 'stopped' });
+      ids.unshift(run.id);
+    }
+    const w = await mountAt('/runs');
+    await vi.waitFor(() => expect(w.find('[data-testid="runs-count"]').text()).toBe('3 runs'));
+    const table = w.find('[data-testid="runs-table"]');
+    expect(table.attributes('role')).toBe('table');
+    expect(table.attributes('aria-rowcount')).toBe('4');
+    expect(w.findAll('[role="columnheader"]')).toHaveLength(11);
+    const rows = w.findAll('[data-testid^="run-row-"]');
+    expect(rows.map((r) => [r.attributes('role'), r.attributes('aria-rowindex')])).toEqual([
+      ['row', '2'],
+      ['row', '3'],
+      ['row', '4'],
+    ]);
+    expect(rows[0]!.findAll('[role="cell"]')).toHaveLength(11);
+    // Down from the first run's link lands on the second run's link; up from a tick box on the one above.
+    const link = (id: string) => w.find(`[data-testid="run-link-${id}"]`).element as HTMLElement;
+    const tick = (id: string) => w.find(`[data-testid="run-select-${id}"]`).element as HTMLElement;
+    link(ids[0]!).focus();
+    await w.find(`[data-testid="run-link-${ids[0]}"]`).trigger('keydown', { key: 'ArrowDown' });
+    await flushPromises();
+    expect(document.activeElement).toBe(link(ids[1]!));
+    tick(ids[2]!).focus();
+    await w.find(`[data-testid="run-select-${ids[2]}"]`).trigger('keydown', { key: 'ArrowUp' });
+    await flushPromises();
+    expect(document.activeElement).toBe(tick(ids[1]!));
+    // No row below the last: focus stays.
+    await w.find(`[data-testid="run-select-${ids[1]}"]`).trigger('keydown', { key: 'ArrowDown' });
+    await w.find(`[data-testid="run-select-${ids[2]}"]`).trigger('keydown', { key: 'ArrowDown' });
+    await flushPromises();
+    expect(document.activeElement).toBe(tick(ids[2]!));
+    w.unmount();
+    await few.close();
   });
 
   it('renames in place', async () => {
