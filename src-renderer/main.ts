@@ -2,7 +2,7 @@ import { createPinia } from 'pinia';
 import { createApp } from 'vue';
 import App from './App.vue';
 import { connect, ConnectError } from './api/client';
-import { warmUp } from './lib/warm-up';
+import { whenIdle } from './lib/frame';
 import { createAppRouter } from './router';
 import { useAppStore } from './stores/app';
 import './styles.css';
@@ -25,4 +25,5 @@ connect().then(
   },
 );
 app.mount('#app');
-warmUp(pinia);
+// The warm-up's code (charts, figures) is a chunk of its own, fetched once the page is idle.
+whenIdle(() => void import('./lib/warm-up').then(({ warmUp }) => warmUp(pinia)));
