@@ -41,6 +41,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
+import { seedRuns } from './seed-runs.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -570,51 +571,40 @@ async function main() {
   }
 }
 
-/** A data folder whose database holds `count` finished runs of one or two epochs each. */
-async function seedRuns(count) {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vae-ui-bench-runs-'));
-  const dist = path.join(root, 'dist', 'node');
-  const { openStore } = await import(path.join(dist, 'src-main', 'store', 'index.js'));
-  const { presetById } = await import(path.join(dist, 'shared', 'hyperparams.js'));
-  const hp = presetById('keras-blog').hyperparams;
-  const store = openStore({ path: path.join(dataDir, 'vae-studio.db'), appVersion: 'bench' });
-  const statuses = ['completed', 'stopped', 'failed'];
-  for (let r = 0; r < count; r++) {
-    const run = store.createRun({
-      hyperparams: { ...hp, latentDim: 1 + (r % 20), seed: r },
-      datasetHash: 'sha256:mnist',
-      name: `bench run ${r}`,
-      status: 'running',
-    });
-    const loss = 150 + (r % 97) / 10;
-    store.recordEpoch({
-      runId: run.id,
-      metrics: {
-        epoch: 1,
-        train: { loss: loss + 1, recon: loss - 5, kl: 6 },
-        test: { loss, recon: loss - 6, kl: 6 },
-        beta: 1,
-        seconds: 16,
-        samplesPerSecond: 3750,
-      },
-    });
-    store.setStatus({ runId: run.id, status: statuses[r % 3] });
-  }
-  store.close();
-  return dataDir;
-}
-
 /** Runs in the page before its scripts: long tasks and the first run row, timed from navigation. */
 function instrumentRuns() {
   const w = globalThis;
-  const bench = { longTasks: [], firstRow: null };
+  const bench = { longTasks: [], firstRow: null, socketOpen: null, listSent: null, listAnswered: null };
   w.__runsBench = bench;
+  // The first runs:list's round trip, timed as it leaves and as its answer arrives.
+  const Native = w.WebSocket;
+  let listId = null;
+  w.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('open', () => (bench.socketOpen ??= w.performance.now()));
+      this.addEventListener('message', (event) => {
+        if (listId !== null && typeof event.data === 'string' && event.data.startsWith(`{"id":${listId},`)) {
+          bench.listAnswered ??= w.performance.now();
+        }
+      });
+    }
+    send(text) {
+      const m = /^\{"id":(\d+),"command":"runs:list"/.exec(text);
+      if (m && listId === null) {
+        listId = m[1];
+        bench.listSent = w.performance.now();
+      }
+      super.send(text);
+    }
+  };
   new w.PerformanceObserver((list) => {
     for (const e of list.getEntries()) bench.longTasks.push({ start: e.startTime, duration: e.duration });
   }).observe({ type: 'longtask', buffered: true });
   const observer = new w.MutationObserver(() => {
     if (bench.firstRow === null && w.document.querySelector('[data-testid^="run-row-"]')) {
       bench.firstRow = w.performance.now();
+      w.performance.mark('bench:first-row');
       observer.disconnect();
     }
   });
@@ -636,11 +626,29 @@ async function runsListBench() {
     await page.getByTestId('runs-count').filter({ hasNotText: 'loading' }).waitFor({ timeout: 120_000 });
     const token = new URL(app.url).searchParams.get('token');
     await page.addInitScript(instrumentRuns);
+    // The page's main-thread tasks as a trace sees them, from navigation to the end: wall time
+    // and the thread's own CPU time. On a machine shared with other work a task's wall time
+    // includes the time its thread waited for a core; its CPU time is what the page spent.
+    const tracing = await browser.newBrowserCDPSession();
+    const traceEvents = [];
+    tracing.on('Tracing.dataCollected', (e) => traceEvents.push(...e.value));
+    await tracing.send('Tracing.start', {
+      categories: 'toplevel,blink.user_timing,__metadata',
+      transferMode: 'ReportEvents',
+    });
     await page.goto(`${new URL(app.url).origin}/?token=${token}#/runs`);
     await page.locator('[data-testid^="run-row-"]').first().waitFor();
     await page.getByTestId('runs-count').filter({ hasNotText: 'loading' }).waitFor({ timeout: 120_000 });
+    await page.evaluate(() => performance.mark('bench:loaded'));
     const loadedAt = await page.evaluate(() => performance.now());
-    const load = await page.evaluate(() => ({ ...globalThis.__runsBench }));
+    const load = await page.evaluate(() => {
+      const nav = performance.getEntriesByType('navigation')[0];
+      return {
+        ...globalThis.__runsBench,
+        responseEnd: nav?.responseEnd ?? null,
+        domContentLoaded: nav?.domContentLoadedEventEnd ?? null,
+      };
+    });
     const rendered = await page.locator('[data-testid^="run-row-"]').count();
     const shownCount = await page.getByTestId('runs-count').textContent();
     // Where a phase's main-thread time goes (script, layout, style), from the DevTools protocol.
@@ -650,7 +658,10 @@ async function runsListBench() {
       Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
     const before = await metrics();
     // Scroll through the list in steps, a frame apart, as a dragged scrollbar does.
-    const scrollStart = await page.evaluate(() => performance.now());
+    const scrollStart = await page.evaluate(() => {
+      performance.mark('bench:scroll');
+      return performance.now();
+    });
     await page.getByTestId('runs-scroll').evaluate(async (el) => {
       const steps = 60;
       for (let i = 1; i <= steps; i++) {
@@ -668,10 +679,50 @@ async function runsListBench() {
       taskMs: spent('TaskDuration'),
     };
     // Re-sort by name: the core sorts, the pages arrive again.
-    const sortStart = await page.evaluate(() => performance.now());
+    const sortStart = await page.evaluate(() => {
+      performance.mark('bench:sort');
+      return performance.now();
+    });
     await page.getByTestId('runs-sort-name').click();
     await page.getByTestId('runs-count').filter({ hasNotText: 'loading' }).waitFor({ timeout: 120_000 });
-    const sortEnd = await page.evaluate(() => performance.now());
+    const sortEnd = await page.evaluate(() => {
+      performance.mark('bench:sorted');
+      return performance.now();
+    });
+    const traced = new Promise((resolve) => tracing.once('Tracing.tracingComplete', resolve));
+    await tracing.send('Tracing.end');
+    await traced;
+
+    // Trace timestamps (µs) of the page's marks, and its main thread's tasks between them.
+    const markAt = (name) => traceEvents.find((e) => e.name === name && e.cat.includes('user_timing'))?.ts;
+    const mainThreads = new Set(
+      traceEvents
+        .filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args.name === 'CrRendererMain')
+        .map((e) => `${e.pid}:${e.tid}`),
+    );
+    const mainTasks = traceEvents.filter(
+      (e) =>
+        e.ph === 'X' && e.name === 'ThreadControllerImpl::RunTask' && mainThreads.has(`${e.pid}:${e.tid}`),
+    );
+    const navigationAt = markAt('navigationStart');
+    const phase = (from, to) => {
+      const tasks = mainTasks.filter(
+        (t) => from !== undefined && t.ts >= from && (to === undefined || t.ts < to),
+      );
+      return {
+        longestWallMs: round(Math.max(0, ...tasks.map((t) => t.dur / 1000))),
+        longestCpuMs: round(Math.max(0, ...tasks.map((t) => (t.tdur ?? 0) / 1000))),
+        cpuOver50: tasks.filter((t) => (t.tdur ?? 0) > 50_000).length,
+        cpuMs: round(tasks.reduce((sum, t) => sum + (t.tdur ?? 0), 0) / 1000),
+      };
+    };
+    const cpu = {
+      beforeFirstRow: phase(navigationAt, markAt('bench:first-row')),
+      loading: phase(navigationAt, markAt('bench:loaded')),
+      scrolling: phase(markAt('bench:scroll'), markAt('bench:sort')),
+      sorting: phase(markAt('bench:sort'), markAt('bench:sorted')),
+    };
+
     const all = await page.evaluate(() => globalThis.__runsBench.longTasks);
     const longest = (from, to) =>
       Math.max(0, ...all.filter((t) => t.start >= from && t.start < to).map((t) => t.duration));
@@ -679,6 +730,13 @@ async function runsListBench() {
       runs: settings.runs,
       seedSeconds: round(seedSeconds),
       firstRowMs: round(load.firstRow),
+      beforeFirstRow: {
+        htmlMs: round(load.responseEnd),
+        domContentLoadedMs: round(load.domContentLoaded),
+        socketOpenMs: round(load.socketOpen),
+        listSentMs: round(load.listSent),
+        listAnsweredMs: round(load.listAnswered),
+      },
       wholeListMs: round(loadedAt),
       rowsInDom: rendered,
       shownCount,
@@ -689,14 +747,27 @@ async function runsListBench() {
       sortByNameMs: round(sortEnd - sortStart),
       longestTaskSortingMs: round(longest(sortStart, sortEnd + 1)),
       longTasksOver50: all.filter((t) => t.duration > 50).map((t) => round(t.duration)),
+      cpu,
+      loadAverage: round(os.loadavg()[0]),
+      cores: os.cpus().length,
     };
     if (settings.json) console.log(JSON.stringify(result));
     else {
+      const b = result.beforeFirstRow;
+      const phaseLine = (name, p) =>
+        `  ${name}: longest task ${p.longestWallMs} ms wall, ${p.longestCpuMs} ms CPU ` +
+        `(${p.cpuOver50} over 50 ms of CPU); ${p.cpuMs} ms CPU in all`;
       console.log(
-        `Runs list, ${settings.runs.toLocaleString('en')} runs (seeded in ${result.seedSeconds} s):`,
+        `Runs list, ${settings.runs.toLocaleString('en')} runs (seeded in ${result.seedSeconds} s), ` +
+          `machine load ${result.loadAverage} on ${result.cores} cores:`,
       );
       console.log(
         `  first row ${result.firstRowMs} ms after navigation; whole list ${result.wholeListMs} ms`,
+      );
+      console.log(
+        `  before it (ms after navigation): page received ${b.htmlMs}, scripts run (DOMContentLoaded) ` +
+          `${b.domContentLoadedMs}, socket open ${b.socketOpenMs}, first runs:list sent ${b.listSentMs}, ` +
+          `answered ${b.listAnsweredMs}`,
       );
       console.log(`  rows in the DOM ${result.rowsInDom}; shown "${result.shownCount}"`);
       console.log(
@@ -710,6 +781,11 @@ async function runsListBench() {
       console.log(
         `  tasks over 50 ms: ${result.longTasksOver50.length ? result.longTasksOver50.join(', ') : 'none'}`,
       );
+      console.log('  main-thread tasks from a trace (wall time, and the CPU time the page itself spent):');
+      console.log(phaseLine('before the first row', cpu.beforeFirstRow));
+      console.log(phaseLine('loading the whole list', cpu.loading));
+      console.log(phaseLine('scrolling', cpu.scrolling));
+      console.log(phaseLine('sorting by name', cpu.sorting));
     }
   } finally {
     await browser.close();
