@@ -1,7 +1,9 @@
 // @vitest-environment happy-dom
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Readable } from 'node:stream';
+import { zipSync } from 'fflate';
 import { flushPromises, mount } from '@vue/test-utils';
 import { formatSize } from '../../../shared/bytes';
 import { defineComponent, h, ref } from 'vue';
@@ -18,6 +20,7 @@ import { useStaged } from '../../../src-renderer/composables/use-staged';
 import { routes } from '../../../src-renderer/router';
 import { useAppStore } from '../../../src-renderer/stores/app';
 import { useOpenRunStore } from '../../../src-renderer/stores/open-run';
+import { receiveUploadFile } from '../../../src-main/datasets/uploads';
 import { writeTinyIdxSet } from '../../fixtures/datasets/idx-fixtures';
 import { openTestCore, tinyHyperparams, workerBuilt, type SpyApi, type TestCore } from './real-core';
 
@@ -183,6 +186,88 @@ suite('New run', () => {
     expect(listed.ok && listed.value.find((d) => d.name === 'named')?.labels).toEqual(['cat', 'dog', 'fish']);
     w.unmount();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('uploads a dataset as one zip; an upload that breaks off says so, and trying again imports', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vae-zip-'));
+    const tiny = await writeTinyIdxSet(dir);
+    const zipped = zipSync(
+      Object.fromEntries(tiny.files.map((f) => [path.basename(f), new Uint8Array(readFileSync(f))])),
+    );
+    window.sessionStorage.setItem('vae-studio-token', 'test-token');
+    // The page's requests reach the server's own upload code; the first one's connection drops.
+    let connected = false;
+    class Upload {
+      status = 0;
+      responseText = '';
+      upload = { addEventListener: () => undefined };
+      private url = '';
+      private readonly handlers = new Map<string, () => void>();
+      open(_method: string, url: string): void {
+        this.url = url;
+      }
+      setRequestHeader(): void {}
+      addEventListener(type: string, handler: () => void): void {
+        this.handlers.set(type, handler);
+      }
+      send(): void {
+        const [, , id = '', ...rest] = this.url.split('/');
+        if (!connected) {
+          setTimeout(() => this.handlers.get('error')?.(), 0);
+          return;
+        }
+        void receiveUploadFile({
+          dataDir: t.core.dataDir,
+          id,
+          relative: rest.map(decodeURIComponent).join('/'),
+          body: Readable.from([Buffer.from(zipped)]),
+        }).then(() => {
+          this.status = 204;
+          this.handlers.get('load')?.();
+        });
+      }
+    }
+    vi.stubGlobal('XMLHttpRequest', Upload);
+    const deleted: string[] = [];
+    vi.stubGlobal('fetch', (url: string, init: RequestInit) => {
+      deleted.push(`${init.method ?? 'GET'} ${url}`);
+      return Promise.resolve(new Response(null, { status: 204 }));
+    });
+    try {
+      const w = await mountAt('/new');
+      await w.find('[data-testid="dataset-import-toggle"]').trigger('click');
+      await w.find('[data-testid="dataset-import-name"]').setValue('zipped');
+      const input = w.find('[data-testid="dataset-upload-zip"]');
+      Object.defineProperty(input.element, 'files', {
+        value: [new File([zipped], 'tiny.zip', { type: 'application/zip' })],
+      });
+      await input.trigger('change');
+      expect(w.find('[data-testid="dataset-upload-chosen"]').text()).toBe(
+        '1 file, 0.0 MB to upload; the paths below are not used.',
+      );
+      await w.find('[data-testid="dataset-import-submit"]').trigger('click');
+      await vi.waitFor(() =>
+        expect(w.find('[data-testid="dataset-import-error"]').text()).toBe(
+          'The upload broke off at tiny.zip; nothing was kept. Check the connection and try again.',
+        ),
+      );
+      // The page asked the server to drop what it had of that upload.
+      expect(deleted).toEqual([expect.stringMatching(/^DELETE \/upload\/[0-9a-f]{32}$/)]);
+      connected = true;
+      await w.find('[data-testid="dataset-import-submit"]').trigger('click');
+      await vi.waitFor(
+        () =>
+          expect((w.find('[data-testid="dataset-select"]').element as HTMLSelectElement).value).toBe(
+            'zipped',
+          ),
+        { timeout: 20_000 },
+      );
+      expect(w.find('[data-testid="dataset-import-error"]').exists()).toBe(false);
+      w.unmount();
+    } finally {
+      vi.unstubAllGlobals();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('offers no file dialog in browser mode', async () => {
