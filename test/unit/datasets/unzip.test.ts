@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { zipSync, type ZipAttributes } from 'fflate';
+import { zipSync, type ZipOptions } from 'fflate';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DatasetError } from '../../../src-main/datasets/errors';
 import { unpackZip, uploadedZip, type ZipKind } from '../../../src-main/datasets/unzip';
@@ -17,7 +17,7 @@ afterEach(() => {
 });
 
 const png = (n: number) => new Uint8Array([0x89, 0x50, 0x4e, 0x47, n, n, n]);
-type Files = Record<string, Uint8Array | [Uint8Array, ZipAttributes]>;
+type Files = Record<string, Uint8Array | [Uint8Array, ZipOptions]>;
 
 /** Offset of the central directory record of `name`. */
 function centralOf(zip: Uint8Array, name: string): number {
@@ -149,7 +149,7 @@ describe('unpacking an uploaded zip', () => {
   });
 
   it('refuses a symbolic link', async () => {
-    const link: [Uint8Array, ZipAttributes] = [
+    const link: [Uint8Array, ZipOptions] = [
       new TextEncoder().encode('/etc/passwd'),
       { os: 3, attrs: 0o120777 << 16 },
     ];
