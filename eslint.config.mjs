@@ -13,6 +13,8 @@ export default tseslint.config(
       'test-results/**',
       'playwright-report/**',
       'bench/**/*.py',
+      // AssemblyScript (i32, f32, v128): compiled by scripts/build-wasm.mjs, not a TypeScript project.
+      'wasm/**/*.ts',
       // Hand-written declarations of a CommonJS script; checked by tsc where imported.
       '**/*.d.cts',
     ],

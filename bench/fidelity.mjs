@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { torchEnv } from './step-bench.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -46,7 +47,8 @@ const ours = spawnSync(
     '--json',
     ...limits,
   ],
-  { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+  // Without this machine's OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE: users' machines lack them.
+  { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: torchEnv() },
 );
 fs.rmSync(dataDir, { recursive: true, force: true });
 if (ours.status !== 0) {

@@ -223,6 +223,18 @@ function runChild(spec) {
  */
 const warmupSteps = (model) => (model === 'conv' ? 3 : 938);
 
+/**
+ * PyTorch's environment: ours without OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE.
+ * These build machines set them and they slow OpenBLAS down; a user's machine
+ * does not have them, so the peer is measured as users run it.
+ */
+export function torchEnv() {
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  return env;
+}
+
 function runTorch(model, threads, steps) {
   const args = [
     path.join(here, 'torch_vae.py'),
@@ -235,7 +247,12 @@ function runTorch(model, threads, steps) {
     '--warmup',
     String(warmupSteps(model)),
   ];
-  const res = spawnSync('/usr/bin/python3', args, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 24 });
+  const res = spawnSync('/usr/bin/python3', args, {
+    cwd: root,
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+    env: torchEnv(),
+  });
   const line = (res.stdout || '').trim().split('\n').pop();
   if (res.status !== 0 || !line)
     return {

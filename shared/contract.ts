@@ -225,6 +225,24 @@ export interface Commands {
     };
     result: { dir: string; files: string[] };
   };
+  /**
+   * Writes a compare report of two to ten runs (overlaid loss curves, the
+   * hyperparameters with what differs marked, final metrics, every run's
+   * figures side by side at one epoch: `epoch`, or the newest all have).
+   * Same folder rules and figure options as `runs:export`.
+   */
+  'runs:exportCompare': {
+    arg: {
+      runIds: string[];
+      dir: string;
+      epoch?: number;
+      overwrite?: boolean;
+      scale?: number;
+      formats?: FigureFormat[];
+      background?: FigureBackground;
+    };
+    result: { dir: string; files: string[]; epoch: number };
+  };
   /** Checks a sweep and queues all its runs (refused whole if any value is out of limits). */
   'sweeps:start': {
     arg: { spec: SweepSpec; name?: string; backend?: BackendChoice };
@@ -299,6 +317,7 @@ export const commandNames = names<Commands>()([
   'runs:retention',
   'runs:compare',
   'runs:export',
+  'runs:exportCompare',
   'sweeps:start',
   'sweeps:list',
   'sweeps:get',

@@ -27,6 +27,8 @@ export interface NumberField {
   minExclusive?: boolean;
   /** `null` is allowed and means "no limit / use everything". */
   nullable?: boolean;
+  /** What `null` means, in words ("all" unless said). */
+  whenEmpty?: string;
 }
 
 /** The numeric hyperparameters and their documented limits. */
@@ -91,6 +93,15 @@ export const hyperparamFields = {
     max: 10_000_000,
     nullable: true,
   },
+  threads: {
+    kind: 'int',
+    label: 'CPU threads',
+    help: 'Threads of the wasm kernels (capped at the cores there are); empty uses every core.',
+    min: 1,
+    max: 256,
+    nullable: true,
+    whenEmpty: 'every core',
+  },
 } as const satisfies Record<string, NumberField>;
 
 /** Bounds of each hidden layer of the `mlp` architecture. */
@@ -105,7 +116,7 @@ export function boundsText(field: NumberField): string {
 
 /** "Latent dimension must be an integer from 1 to 64." */
 export function boundsMessage(field: NumberField): string {
-  return `${field.label} must be ${boundsText(field)}${field.nullable ? ', or empty for all' : ''}.`;
+  return `${field.label} must be ${boundsText(field)}${field.nullable ? `, or empty for ${field.whenEmpty ?? 'all'}` : ''}.`;
 }
 
 function numberSchema(field: NumberField) {
@@ -153,6 +164,8 @@ export const hyperparamsSchema = z
     seed: numberSchema(f.seed),
     trainLimit: numberSchema(f.trainLimit).nullable(),
     testLimit: numberSchema(f.testLimit).nullable(),
+    // Runs stored before the setting existed have none: every core.
+    threads: numberSchema(f.threads).nullable().default(null),
   })
   .strict();
 
@@ -176,6 +189,7 @@ export const hyperparamFlags = {
   seed: 'seed',
   trainLimit: 'train-limit',
   testLimit: 'test-limit',
+  threads: 'threads',
 } as const satisfies Record<keyof Hyperparams, string>;
 
 /** A named starting point for the new-run form and the CLI's `--preset`. */
@@ -199,6 +213,7 @@ const kerasBlog: Hyperparams = {
   seed: 42,
   trainLimit: null,
   testLimit: null,
+  threads: null,
 };
 
 /** Presets, the first being the default (the seed post's exact setup). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { CommandArg, CommandName } from './contract';
+import { maxCompareRuns } from './figures/palette';
 import { figureBackgrounds, figureFormats, figureScales } from './figures/svg';
 import { classNameMaxLength, classNamesMax } from './class-names';
 import { backendChoices, hyperparamsSchema } from './hyperparams';
@@ -60,6 +61,25 @@ const keepCheckpoints = z
   .min(1, { error: keepMessage })
   .max(1_000_000, { error: keepMessage })
   .nullable();
+
+/** The figure options of a report: what the CLI's --scale, --format, --background and the app's choices take. */
+const figureOptions = {
+  scale: z
+    .number({ error: `scale must be one of ${figureScales.join(', ')}.` })
+    .refine((v) => (figureScales as readonly number[]).includes(v), {
+      error: `scale must be one of ${figureScales.join(', ')}.`,
+    })
+    .optional(),
+  formats: z
+    .array(z.enum(figureFormats, { error: `formats must be ${figureFormats.join(' or ')}.` }), {
+      error: `formats must be a list of ${figureFormats.join(' and/or ')}.`,
+    })
+    .min(1, { error: `formats must name at least one of ${figureFormats.join(', ')}.` })
+    .optional(),
+  background: z
+    .enum(figureBackgrounds, { error: `background must be one of ${figureBackgrounds.join(', ')}.` })
+    .optional(),
+};
 
 export const commandArgSchemas = {
   'app:info': none,
@@ -211,21 +231,19 @@ export const commandArgSchemas = {
       dir: path,
       epoch: epoch.optional(),
       overwrite: z.boolean({ error: 'overwrite must be true or false.' }).optional(),
-      scale: z
-        .number({ error: `scale must be one of ${figureScales.join(', ')}.` })
-        .refine((v) => (figureScales as readonly number[]).includes(v), {
-          error: `scale must be one of ${figureScales.join(', ')}.`,
-        })
-        .optional(),
-      formats: z
-        .array(z.enum(figureFormats, { error: `formats must be ${figureFormats.join(' or ')}.` }), {
-          error: `formats must be a list of ${figureFormats.join(' and/or ')}.`,
-        })
-        .min(1, { error: `formats must name at least one of ${figureFormats.join(', ')}.` })
-        .optional(),
-      background: z
-        .enum(figureBackgrounds, { error: `background must be one of ${figureBackgrounds.join(', ')}.` })
-        .optional(),
+      ...figureOptions,
+    })
+    .strict(),
+  'runs:exportCompare': z
+    .object({
+      runIds: z
+        .array(runId)
+        .min(2, { error: 'A compare report needs two or more runs.' })
+        .max(maxCompareRuns, { error: `A compare report holds at most ${maxCompareRuns} runs.` }),
+      dir: path,
+      epoch: epoch.optional(),
+      overwrite: z.boolean({ error: 'overwrite must be true or false.' }).optional(),
+      ...figureOptions,
     })
     .strict(),
   'sweeps:start': z

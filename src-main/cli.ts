@@ -24,6 +24,8 @@ ${trainOptionsHelp()}  runs list             List runs [--status S] [--dataset D
   runs resume ID        Continue a stopped or interrupted run from its last checkpoint
   runs export ID        Write the report folder (report.html, figures, CSV, model): --out DIR
                         [--epoch N] [--scale 1|2|3] [--format png,svg] [--background light|dark|transparent] [--overwrite]
+  runs export ID ID …   A compare report of 2 to 10 runs (overlaid losses, what differs, figures side by
+                        side at --epoch N, else the newest epoch all have); same flags
   runs delete ID        Delete a run and everything it owns
   runs prune ID         Keep only the last N epochs' weights: --keep-checkpoints N|all
                         (snapshots and the resume checkpoint always stay)

@@ -332,11 +332,28 @@ export interface LineSeries {
   color: string;
   points: [number, number][];
   dashed?: boolean;
+  /** Written as the path's `data-key` (e.g. the run id of a compare report's curve). */
+  key?: string;
+}
+
+/** One entry of a legend: a short line in the series' colour and style. */
+export interface LegendEntry {
+  name: string;
+  /** A theme colour when omitted (a key to line styles rather than to one series). */
+  color?: string;
+  dashed?: boolean;
 }
 
 /** Lines over a continuous x (epochs) with a legend: the loss curve and the compare report's. */
 export function linesSvg(
-  input: { series: LineSeries[]; xLabel: string; yLabel: string; title: string },
+  input: {
+    series: LineSeries[];
+    xLabel: string;
+    yLabel: string;
+    title: string;
+    /** The legend's entries; one per series (its name) by default. */
+    legend?: LegendEntry[];
+  },
   options: FigureOptions = {},
 ): FigureSvg {
   const rect: PlotRect = { left: margin.left + 8, top: margin.top, width: 480, height: 300 };
@@ -368,28 +385,79 @@ export function linesSvg(
     const pts = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
     if (pts.length === 0) continue;
     const d = pts.map(([x, y], i) => `${i ? 'L' : 'M'}${num(px(x))} ${num(py(y))}`).join('');
+    // A run of one epoch is a single point: drawn as a dot wide enough to see.
     body.push(
-      `<path class="series" data-name="${escapeXml(s.name)}" d="${d}${pts.length === 1 ? 'h0' : ''}" stroke="${s.color}" stroke-width="2" fill="none" stroke-linejoin="round" stroke-linecap="round"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
+      `<path class="series" data-name="${escapeXml(s.name)}"${s.key !== undefined ? ` data-key="${escapeXml(s.key)}"` : ''} d="${d}${pts.length === 1 ? 'h0' : ''}" stroke="${s.color}" stroke-width="${pts.length === 1 ? 7 : 2}" fill="none" stroke-linejoin="round" stroke-linecap="round"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
     );
   }
   body.push(...axes.slice(1));
+  const legend = input.legend ?? input.series;
   const legendX = rect.left + rect.width + 16;
-  const legendWidth = 30 + Math.max(20, ...input.series.map((s) => textWidth(s.name, labelFontSize)));
+  const legendWidth = 30 + Math.max(20, ...legend.map((s) => textWidth(s.name, labelFontSize)));
   body.push(`<g class="legend" font-size="${labelFontSize}">`);
-  input.series.forEach((s, i) => {
+  legend.forEach((s, i) => {
     const y = rect.top + 8 + i * 18;
     body.push(
-      `<path d="M${num(legendX)} ${num(y)}h20" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
+      `<path d="M${num(legendX)} ${num(y)}h20" stroke="${s.color ?? themeOf(options).muted}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`,
       svgText(s.name, legendX + 26, y, { baseline: 'middle' }),
     );
   });
   body.push('</g>');
+  // A long legend (many runs) must not hang below the plot.
+  const legendBottom = rect.top + 8 + legend.length * 18;
   return svgDocument(
     legendX + legendWidth + margin.right,
-    rect.top + rect.height + margin.bottom,
+    Math.max(rect.top + rect.height + margin.bottom, legendBottom),
     options,
     body,
     input.title,
+  );
+}
+
+/** One run of {@link compareLossSvg}: its losses per epoch (null where it has none). */
+export interface CompareLossRun {
+  /** The run's id, written on its curves as `data-key`. */
+  id: string;
+  /** Its name in the legend. */
+  name: string;
+  epochs: { epoch: number; train: number | null; test: number | null }[];
+}
+
+/**
+ * The compare report's loss figure: every run's test loss (solid) and
+ * training loss (dashed) overlaid, one tab10 colour per run in the order given
+ * (the compare view's colours), the legend naming the runs and the two styles.
+ */
+export function compareLossSvg(input: { runs: CompareLossRun[] }, options: FigureOptions = {}): FigureSvg {
+  const series: LineSeries[] = [];
+  const points = (run: CompareLossRun, split: 'train' | 'test') =>
+    run.epochs.flatMap((e): [number, number][] => {
+      const v = e[split];
+      return v === null ? [] : [[e.epoch, v]];
+    });
+  input.runs.forEach((run, i) => {
+    series.push({ name: `${run.name} test`, key: run.id, color: labelColor(i), points: points(run, 'test') });
+    series.push({
+      name: `${run.name} train`,
+      key: run.id,
+      color: labelColor(i),
+      points: points(run, 'train'),
+      dashed: true,
+    });
+  });
+  return linesSvg(
+    {
+      series,
+      legend: [
+        ...input.runs.map((run, i) => ({ name: run.name, color: labelColor(i) })),
+        { name: 'test loss' },
+        { name: 'train loss', dashed: true },
+      ],
+      xLabel: 'epoch',
+      yLabel: 'loss (nats per image)',
+      title: `Loss per epoch of ${input.runs.length} runs`,
+    },
+    options,
   );
 }
 
@@ -483,26 +551,39 @@ export function interpolationSvg(
   );
 }
 
-/** Images decoded with one latent dimension swept over [−range, range], the row named `z [dim]`, captioned with its values. */
+/**
+ * Images decoded with latent dimensions swept over [−range, range], one row
+ * per dimension named `z [dim]`, the columns captioned with the values.
+ */
 export function traversalSvg(
   input: {
+    /** `dims.length` rows of `count` images each, in the order of `dim`. */
     images: Uint8Array;
+    /** Images per row (steps of the sweep). */
     count: number;
-    dim: number;
+    /** The dimension swept, or one per row. */
+    dim: number | readonly number[];
     range: number;
     imageShape: ImageShape;
     colormap?: ColormapName;
   },
   options: FigureOptions = {},
 ): FigureSvg {
+  const dims = typeof input.dim === 'number' ? [input.dim] : [...input.dim];
+  const size = input.imageShape.height * input.imageShape.width * input.imageShape.channels;
+  const rows: ImageRow[] = dims.map((d, r) => ({
+    name: `z [${d}]`,
+    images: input.images.subarray(r * input.count * size, (r + 1) * input.count * size),
+    count: input.count,
+  }));
   return imageRowsSvg(
     {
-      rows: [{ name: `z [${input.dim}]`, images: input.images, count: input.count }],
+      rows,
       imageShape: input.imageShape,
       columnLabels: linspace(-input.range, input.range, input.count).map((v) =>
         (Math.round(v * 10) / 10).toFixed(1),
       ),
-      title: `Traversal of z [${input.dim}] over [−${input.range}, ${input.range}]`,
+      title: `Traversal of ${dims.map((d) => `z [${d}]`).join(', ')} over [−${input.range}, ${input.range}]`,
       ...(input.colormap ? { colormap: input.colormap } : {}),
     },
     options,

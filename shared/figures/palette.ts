@@ -27,3 +27,6 @@ export function hexToRgb(hex: string): [number, number, number] {
 export function seriesColor(index: number): string {
   return labelColor(index);
 }
+
+/** Most runs in one compare report: one tab10 colour each, so no two curves share a colour. */
+export const maxCompareRuns = tab10.length;

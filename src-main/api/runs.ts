@@ -1,7 +1,7 @@
 import type { DecodeService } from '../core/decode-service';
 import type { HandlerTable } from '../core/dispatcher';
 import type { RunService } from '../core/run-service';
-import { exportReport } from '../export';
+import { exportCompareReport, exportReport } from '../export';
 import type { RunStore } from '../store';
 
 type RunCommands =
@@ -17,7 +17,8 @@ type RunCommands =
   | 'runs:prune'
   | 'runs:retention'
   | 'runs:compare'
-  | 'runs:export';
+  | 'runs:export'
+  | 'runs:exportCompare';
 
 /** `runs:*` commands: lifecycle through the run service, decoding in a worker, reads straight from the store. */
 export function runHandlers({
@@ -64,6 +65,20 @@ export function runHandlers({
         decode: (points, at) => decoder.decode({ runId, epoch: at, points }),
       });
       return { dir: report.dir, files: report.files };
+    },
+    'runs:exportCompare': async ({ runIds, dir, epoch, overwrite, scale, formats, background }) => {
+      const report = await exportCompareReport({
+        store,
+        runIds,
+        dir,
+        overwrite,
+        ...(epoch !== undefined ? { epoch } : {}),
+        ...(scale !== undefined ? { scale } : {}),
+        ...(formats !== undefined ? { formats } : {}),
+        ...(background !== undefined ? { background } : {}),
+        decode: (runId, points, at) => decoder.decode({ runId, epoch: at, points }),
+      });
+      return { dir: report.dir, files: report.files, epoch: report.epoch };
     },
   };
 }

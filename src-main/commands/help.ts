@@ -55,10 +55,11 @@ export function trainOptionsHelp(): string {
       const field: NumberField = hyperparamFields[key];
       const value = defaults[key];
       const label = lowerFirst(field.label);
-      const what = field.nullable ? `${label}: use only the first N,` : `${label},`;
+      const limit = field.nullable && !field.whenEmpty;
+      const what = limit ? `${label}: use only the first N,` : `${label},`;
       return option(
         `${flag(key)} ${field.kind === 'int' ? 'N' : 'X'}`,
-        `${what} ${boundsText(field)} (default ${value === null ? 'all' : value})`,
+        `${what} ${boundsText(field)} (default ${value === null ? (field.whenEmpty ?? 'all') : value})`,
       );
     }),
     option('--backend B', choices(backendChoices, 'auto')),

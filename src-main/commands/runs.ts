@@ -8,6 +8,7 @@ import {
   type FigureBackground,
   type FigureFormat,
 } from '../../shared/figures/svg';
+import { maxCompareRuns } from '../../shared/figures/palette';
 import { dataOptions, numberFlag, parse, readsOnly, unwrap, UsageError, withApi, type CliIo } from './common';
 import { resumeCommand } from './train';
 
@@ -192,16 +193,24 @@ export async function runsCommand(args: string[], io: CliIo, help: string): Prom
         if (!values.out)
           throw new UsageError('runs export needs --out DIR, the folder to write the report into.');
         const epoch = numberFlag('epoch', values.epoch, 'int');
-        const figures = figureFlags(values);
-        const report = unwrap(
-          await api.call['runs:export']({
-            runId: runId(),
-            dir: path.resolve(values.out),
-            ...(epoch !== undefined ? { epoch } : {}),
-            ...(values.overwrite ? { overwrite: true } : {}),
-            ...figures,
-          }),
-        );
+        const options = {
+          dir: path.resolve(values.out),
+          ...(epoch !== undefined ? { epoch } : {}),
+          ...(values.overwrite ? { overwrite: true } : {}),
+          ...figureFlags(values),
+        };
+        // One id: that run's report; several: a compare report with the same flags, so one verb covers both.
+        if (positionals.length > 1) {
+          checkCompareIds(positionals);
+          const report = unwrap(await api.call['runs:exportCompare']({ runIds: positionals, ...options }));
+          if (values.json) io.stdout(`${JSON.stringify(report)}\n`);
+          else
+            io.stdout(
+              `Wrote a compare report of ${positionals.length} runs at epoch ${report.epoch}: ${report.files.length} files to ${report.dir}\n`,
+            );
+          return 0;
+        }
+        const report = unwrap(await api.call['runs:export']({ runId: runId(), ...options }));
         if (values.json) io.stdout(`${JSON.stringify(report)}\n`);
         else io.stdout(`Wrote ${report.files.length} files to ${report.dir}\n`);
         return 0;
@@ -244,4 +253,17 @@ export function figureFlags(values: { scale?: string; format?: string; backgroun
     out.background = values.background as FigureBackground;
   }
   return out;
+}
+
+/** The run list of a compare report, checked here so the message speaks of the command line. */
+function checkCompareIds(ids: string[]): void {
+  if (ids.length > maxCompareRuns)
+    throw new UsageError(
+      `runs export takes at most ${maxCompareRuns} run ids for a compare report (one colour each), not ${ids.length}; split them into several reports.`,
+    );
+  const twice = [...new Set(ids.filter((id, i) => ids.indexOf(id) !== i))];
+  if (twice.length)
+    throw new UsageError(
+      `runs export got run ${twice.map((id) => `"${id}"`).join(', ')} more than once; name each run once.`,
+    );
 }

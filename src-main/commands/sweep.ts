@@ -219,7 +219,7 @@ function parallelOf(text: string | undefined): number {
   const cores = os.availableParallelism();
   if (!Number.isInteger(n) || n < 1 || n > cores) {
     throw new UsageError(
-      `--parallel must be an integer from 1 to ${cores} (the cores here; each worker trains on one), not "${text}".`,
+      `--parallel must be an integer from 1 to ${cores} (the cores here; the workers share them), not "${text}".`,
     );
   }
   return n;
@@ -292,8 +292,16 @@ export async function sweepCommand(args: string[], io: CliIo, help: string): Pro
       `Unknown sweep command "${positionals[0]}"; use resume, list or show, or flags to start one.`,
     );
   }
-  const spec = sweepSpecFromFlags(values);
+  const parsed = sweepSpecFromFlags(values);
   const parallel = parallelOf(values.parallel);
+  // Workers side by side share the cores rather than each taking them all.
+  const spec =
+    parallel > 1 && parsed.base.threads === null
+      ? {
+          ...parsed,
+          base: { ...parsed.base, threads: Math.max(1, Math.floor(os.availableParallelism() / parallel)) },
+        }
+      : parsed;
   const backend = values.backend ?? 'auto';
   if (!(backendChoices as readonly string[]).includes(backend)) {
     throw new UsageError(`--backend must be one of ${backendChoices.join(', ')}, not "${backend}".`);

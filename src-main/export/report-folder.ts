@@ -32,6 +32,27 @@ export function fsReason(error: unknown): string {
   return code ? `${reasons[code] ?? 'the file system refused'} (${code})` : String(error);
 }
 
+/** Failures of the machine rather than of the folder chosen: these stay `io_error` (exit 1 on the command line). */
+const machineFaults = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EMFILE', 'ENFILE', 'ENOMEM']);
+
+/**
+ * A report folder that cannot be created or written into: the user's choice
+ * of folder is at fault (permission, read-only, a file in the path), so it is
+ * `invalid_input` with what to do, unless the machine itself failed.
+ */
+function unusableFolder(what: string, dir: string, error: unknown): StoreError {
+  const code = (error as NodeJS.ErrnoException | null)?.code ?? '';
+  return machineFaults.has(code)
+    ? new StoreError('io_error', `Could not ${what} the report folder ${dir}: ${fsReason(error)}.`, {
+        cause: error,
+      })
+    : new StoreError(
+        'invalid_input',
+        `Could not ${what} the report folder ${dir}: ${fsReason(error)}; choose a folder you can write to.`,
+        { cause: error },
+      );
+}
+
 async function lstatOrNull(path: string) {
   try {
     return await lstat(path);
@@ -87,9 +108,7 @@ export async function writeReportFolder(
     staging = await mkdtemp(join(dir, stagingPrefix));
   } catch (error) {
     await removeCreated(dir, created);
-    throw new StoreError('io_error', `Could not write into the report folder ${dir}: ${fsReason(error)}.`, {
-      cause: error,
-    });
+    throw unusableFolder('write into', dir, error);
   }
   const files: string[] = [];
   try {
@@ -130,9 +149,7 @@ async function prepareTarget(dir: string, overwrite: boolean): Promise<string | 
   try {
     stats = await lstatOrNull(dir);
   } catch (error) {
-    throw new StoreError('io_error', `Could not open the report folder ${dir}: ${fsReason(error)}.`, {
-      cause: error,
-    });
+    throw unusableFolder('open', dir, error);
   }
   if (stats?.isSymbolicLink()) throw await linkRefusal({ path: dir, dir, what: 'folder' });
   if (stats && !stats.isDirectory()) {
@@ -159,9 +176,7 @@ async function prepareTarget(dir: string, overwrite: boolean): Promise<string | 
   try {
     return await mkdir(dir, { recursive: true });
   } catch (error) {
-    throw new StoreError('io_error', `Could not create the report folder ${dir}: ${fsReason(error)}.`, {
-      cause: error,
-    });
+    throw unusableFolder('create', dir, error);
   }
 }
 

@@ -55,7 +55,7 @@ export function figureSection(f: HtmlFigure, prefix = ''): string {
   return `<figure id="${esc(f.name)}"><h3>${esc(f.title)}</h3><img src="${esc(prefix + shown)}" width="${f.width}" height="${f.height}" alt="${esc(f.title)}"><figcaption>${esc(f.caption)} <span class="files">${links.join('')}</span></figcaption></figure>`;
 }
 
-export function page(title: string, body: string[]): string {
+export function page(title: string, body: string[], extraStyle = ''): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -63,7 +63,7 @@ export function page(title: string, body: string[]): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'">
 <title>${esc(title)}</title>
-<style>${style}</style>
+<style>${style}${extraStyle}</style>
 </head>
 <body>
 ${body.join('\n')}

@@ -313,13 +313,42 @@ export async function exportReport(args: ExportReportArgs): Promise<ExportReport
 const interpolationSteps = 10;
 const traversalSteps = 11;
 const traversalRange = 3;
+/** Rows of the report's traversal: one per latent dimension up to this many (110 decoded images). */
+export const maxTraversalRows = 10;
+
+/**
+ * The latent dimensions the report's traversal sweeps, ascending: all of
+ * them up to {@link maxTraversalRows}; past that the ones with the highest
+ * mean KL, since a dimension the encoder does not use (KL near 0) decodes to
+ * the same image all along its row.
+ */
+export function traversalDims(latentDim: number, klPerDim: readonly number[]): number[] {
+  const all = Array.from({ length: latentDim }, (_, d) => d);
+  if (latentDim <= maxTraversalRows) return all;
+  const kl = (d: number) => {
+    const v = klPerDim[d];
+    return v !== undefined && Number.isFinite(v) ? v : -Infinity;
+  };
+  // Ties (and missing KL) go to the lower index, so the choice is stable.
+  return all
+    .sort((a, b) => kl(b) - kl(a) || a - b)
+    .slice(0, maxTraversalRows)
+    .sort((a, b) => a - b);
+}
+
+/** The traversal's caption: what was swept, and which dimensions were left out and why. */
+export function traversalCaption(latentDim: number, dims: readonly number[]): string {
+  const swept = `${dims.length === 1 ? 'z [0] is' : 'Each latent dimension is'} swept from −${traversalRange} to ${traversalRange} (one row each), the other dimensions at 0.`;
+  if (dims.length === latentDim) return swept;
+  return `${swept} Only the ${dims.length} of ${latentDim} dimensions with the highest mean KL are shown (${dims.map((d) => `z [${d}]`).join(', ')}); the other ${latentDim - dims.length} are left out, those with KL near 0 decode to the same image along their row.`;
+}
 
 /**
  * Interpolation and traversal need images the snapshot does not hold: they
  * are decoded through `decode` (runs:decode, the screen's decoder), or left
  * out with the reason in `skipped`.
  */
-async function decodedFigures(args: {
+export async function decodedFigures(args: {
   decode: ExportReportArgs['decode'];
   snapshot: Snapshot;
   labelNames: string[] | undefined;
@@ -345,6 +374,7 @@ async function decodedFigures(args: {
   };
   const a0 = row(0);
   const b0 = row(b);
+  const dims = traversalDims(dim, s.klPerDim);
   let interp: { images: Uint8Array; count: number };
   let trav: { images: Uint8Array; count: number };
   try {
@@ -352,9 +382,10 @@ async function decodedFigures(args: {
       linspace(0, 1, interpolationSteps).map((t) => a0.map((v, d) => v + ((b0[d] as number) - v) * t)),
       s.epoch,
     );
+    const values = linspace(-traversalRange, traversalRange, traversalSteps);
     trav = await decode(
-      linspace(-traversalRange, traversalRange, traversalSteps).map((value) =>
-        Array.from({ length: dim }, (_, d) => (d === 0 ? value : 0)),
+      dims.flatMap((swept) =>
+        values.map((value) => Array.from({ length: dim }, (_, d) => (d === swept ? value : 0))),
       ),
       s.epoch,
     );
@@ -376,9 +407,15 @@ async function decodedFigures(args: {
     {
       name: 'traversal',
       title: 'Traversal',
-      caption: `z [0] swept from −${traversalRange} to ${traversalRange}, the other dimensions at 0.`,
+      caption: traversalCaption(dim, dims),
       figure: traversalSvg(
-        { images: trav.images, count: trav.count, dim: 0, range: traversalRange, imageShape: s.imageShape },
+        {
+          images: trav.images,
+          count: traversalSteps,
+          dim: dims,
+          range: traversalRange,
+          imageShape: s.imageShape,
+        },
         options,
       ),
     },

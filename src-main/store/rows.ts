@@ -118,7 +118,8 @@ export function toSummary(row: RunRow): RunSummary {
     createdAt: row.created_at,
     finishedAt: row.finished_at,
     // Validated by hyperparamsSchema at the API boundary before the run was created; not re-parsed on every list.
-    hyperparams: JSON.parse(row.hyperparams) as Hyperparams,
+    // Runs stored before a setting existed lack it: its default (threads: every core).
+    hyperparams: { threads: null, ...(JSON.parse(row.hyperparams) as Omit<Hyperparams, 'threads'>) },
     datasetHash: row.dataset_hash,
     backend: row.backend,
     device: row.device,

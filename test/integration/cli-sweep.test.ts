@@ -149,7 +149,7 @@ describe('vae-studio sweep', () => {
         'vae-studio: This sweep would queue 704 runs; the most is 500. Use fewer values or random search (--samples).\n',
     });
     expect(cli('sweep', '--beta', '1,2', '--parallel', '999').stderr).toMatch(
-      /^vae-studio: --parallel must be an integer from 1 to \d+ \(the cores here; each worker trains on one\), not "999".\n$/,
+      /^vae-studio: --parallel must be an integer from 1 to \d+ \(the cores here; the workers share them\), not "999".\n$/,
     );
     expect(JSON.parse(cli('sweep', 'list', '--json').stdout)).toHaveLength(before);
   });

@@ -87,3 +87,100 @@ test('report.html shows the run, its hyperparameters, metrics and every figure, 
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 });
+
+test('the compare report shows the overlaid losses, what differs and both runs side by side, and every image in it loads', async ({
+  page,
+}) => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vae-compare-report-'));
+  try {
+    const train = (name: string, ...flags: string[]) =>
+      (
+        JSON.parse(
+          cli([
+            'train',
+            '--data-dir',
+            dataDir,
+            '--preset',
+            'keras-blog',
+            '--train-limit',
+            '512',
+            '--test-limit',
+            '256',
+            '--epochs',
+            '2',
+            '--name',
+            name,
+            '--json',
+            ...flags,
+          ]).replace(/^[^{]*/, ''),
+        ) as { runId: string }
+      ).runId;
+    const a = train('β = 1');
+    const b = train('β = 4 & z 3', '--beta', '4', '--latent-dim', '3');
+    const out = path.join(dataDir, 'compare');
+    cli(['runs', 'export', a, b, '--data-dir', dataDir, '--out', out]);
+
+    const failed: string[] = [];
+    page.on('requestfailed', (r) => failed.push(r.url()));
+    await page.goto(pathToFileURL(path.join(out, 'report.html')).href);
+    await expect(page.locator('h1')).toHaveText('Comparison of 2 runs');
+    await expect(page.locator('tr.differs th')).toHaveText(['latentDim ', 'beta ']);
+    await expect(page.locator('table.compare-metrics tr[data-run]')).toHaveCount(2);
+    // The loss figure, then 7 figures × 2 runs side by side.
+    const figures = ['gallery', 'manifold', 'latent', 'kl', 'prior', 'interpolation', 'traversal'];
+    await expect(page.locator('img')).toHaveCount(1 + figures.length * 2);
+    // Each figure row holds one column per run, in the order named on the command line.
+    for (const f of figures)
+      expect(
+        await page
+          .locator(`section#${f} figure`)
+          .evaluateAll((els) => els.map((e) => e.getAttribute('data-run'))),
+        f,
+      ).toEqual([a, b]);
+
+    const loaded = await page.evaluate(async () => {
+      const srcs = [
+        ...[...document.images].map((i) => i.getAttribute('src') ?? ''),
+        ...[...document.querySelectorAll('a')]
+          .map((a) => a.getAttribute('href') ?? '')
+          .filter((h) => h.endsWith('.svg')),
+      ];
+      return Promise.all(
+        srcs.map(
+          (src) =>
+            new Promise<[string, number, number]>((resolve) => {
+              const img = new Image();
+              img.onload = () => resolve([src, img.naturalWidth, img.naturalHeight]);
+              img.onerror = () => resolve([src, 0, 0]);
+              img.src = src;
+            }),
+        ),
+      );
+    });
+    expect(loaded.map(([src]) => src).sort()).toEqual(
+      [
+        'loss.png',
+        'loss.svg',
+        ...[a, b].flatMap((id) => figures.flatMap((f) => [`${id}/${f}.png`, `${id}/${f}.svg`])),
+      ].sort(),
+    );
+    for (const [src, w, h] of loaded) {
+      expect.soft(w, src).toBeGreaterThan(50);
+      expect.soft(h, src).toBeGreaterThan(20);
+    }
+    // Drawn on the page, not only decodable: each shown image has a laid-out, non-zero box.
+    const boxes = await page
+      .locator('img')
+      .evaluateAll((imgs) =>
+        imgs.map((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0),
+      );
+    expect(boxes.every(Boolean)).toBe(true);
+    expect(failed).toEqual([]);
+    await page.screenshot({
+      path: path.join(os.tmpdir(), 'vae-compare-report-screenshot.png'),
+      fullPage: true,
+    });
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+});

@@ -101,3 +101,89 @@ describe('vae-studio runs export', () => {
     );
   });
 });
+
+describe('vae-studio runs export ID ID … (compare report)', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let ids: string[];
+  beforeEach(() => {
+    tmp = tempDir('vae-cli-compare-');
+    const store = openStore({ path: join(tmp.dir, databaseFileName), appVersion: '0.1.0' });
+    ids = [1, 4].map((beta) => {
+      const created = store.createRun({
+        hyperparams: hyperparams({ beta }),
+        datasetHash: 'h',
+        status: 'running',
+      });
+      store.recordEpoch({ runId: created.id, metrics: metrics(1), snapshot: snapshot(1) });
+      store.setStatus({ runId: created.id, status: 'completed' });
+      return created.id;
+    });
+    store.close();
+  });
+  afterEach(() => tmp.cleanup());
+
+  it('writes a compare report of the runs named, at the epoch they share', async () => {
+    const out = join(tmp.dir, 'compare');
+    const result = await run(
+      'runs',
+      'export',
+      ...ids,
+      '--out',
+      out,
+      '--data-dir',
+      tmp.dir,
+      '--format',
+      'svg',
+    );
+    // loss.svg, comparison.json, report.html, and per run 5 figures + metrics.csv.
+    expect(result).toMatchObject({
+      code: 0,
+      stdout: `Wrote a compare report of 2 runs at epoch 1: 15 files to ${out}\n`,
+    });
+    expect(readdirSync(out).sort()).toEqual([...ids, 'comparison.json', 'loss.svg', 'report.html'].sort());
+  });
+
+  it.each([
+    [['A', 'A'], 'runs export got run "A" more than once; name each run once.'],
+    [['A', 'nope'], 'There is no run "nope" (deleted, or mistyped); list the runs to find their ids.'],
+    [
+      ['A', 'B', '--epoch', '2'],
+      'Not every run has figures of epoch 2: "RUN A" (A) has epochs 1; "RUN B" (B) has epochs 1. Choose an epoch every run has, or leave the epoch out for the newest one they share.',
+    ],
+    [['A', 'B', '--scale', '5'], '--scale must be one of 1, 2, 3, not "5".'],
+    [
+      ['A', 'B', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+      'runs export takes at most 10 run ids for a compare report (one colour each), not 11; split them into several reports.',
+    ],
+  ])('refuses %j with exit 2, one line saying what to do, and writes nothing', async (args, message) => {
+    const [a, b] = ids as [string, string];
+    const sub = (t: string) => t.replace(/\bA\b/g, a).replace(/\bB\b/g, b);
+    const names = Object.fromEntries(
+      (
+        JSON.parse((await run('runs', 'list', '--json', '--data-dir', tmp.dir)).stdout) as {
+          id: string;
+          name: string;
+        }[]
+      ).map((r) => [r.id, r.name]),
+    );
+    const out = join(tmp.dir, 'compare');
+    const result = await run('runs', 'export', ...args.map(sub), '--out', out, '--data-dir', tmp.dir);
+    expect(result).toMatchObject({ code: 2, stdout: '' });
+    expect(result.stderr).toBe(
+      `vae-studio: ${sub(message)
+        .replace('RUN ' + a, names[a] ?? '')
+        .replace('RUN ' + b, names[b] ?? '')}\n`,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('refuses an --out it cannot create with exit 2, naming the folder', async () => {
+    writeFileSync(join(tmp.dir, 'a-file'), 'x');
+    const out = join(tmp.dir, 'a-file', 'compare');
+    const result = await run('runs', 'export', ...ids, '--out', out, '--data-dir', tmp.dir);
+    expect(result).toMatchObject({ code: 2, stdout: '' });
+    expect(result.stderr).toBe(
+      `vae-studio: Could not open the report folder ${out}: a part of the path is a file, not a folder (ENOTDIR); choose a folder you can write to.\n`,
+    );
+  });
+});

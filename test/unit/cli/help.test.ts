@@ -45,7 +45,7 @@ describe('help', () => {
     ][]) {
       const line = lineOf(stdout, `--${hyperparamFlags[key]}`);
       expect(line).toContain(boundsText(field));
-      expect(line).toContain(`(default ${defaults[key] ?? 'all'})`);
+      expect(line).toContain(`(default ${defaults[key] ?? field.whenEmpty ?? 'all'})`);
       expect(line.toLowerCase()).toContain(field.label.toLowerCase());
     }
   });
@@ -70,6 +70,9 @@ describe('help', () => {
     );
     expect(lineOf(stdout, '--train-limit')).toBe(
       '      --train-limit N     training images: use only the first N, an integer from 1 to 10000000 (default all)',
+    );
+    expect(lineOf(stdout, '--threads')).toBe(
+      '      --threads N         CPU threads, an integer from 1 to 256 (default every core)',
     );
     expect(lineOf(stdout, '--backend')).toBe(
       '      --backend B         auto (default) | tensorflow | webgpu | wasm | cpu',

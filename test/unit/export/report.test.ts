@@ -451,13 +451,15 @@ describe('exportReport', () => {
     encoder.dispose();
   });
 
-  it('fails with io_error naming the folder when it cannot be written', async () => {
+  it('refuses a folder that cannot be created as bad input, naming the folder and what to do', async () => {
     const { run } = trainedRun(hyperparams({ hidden: [8] }), 1);
     writeFileSync(join(tmp.dir, 'not-a-folder'), 'x');
     const dir = join(tmp.dir, 'not-a-folder', 'report');
     const error = await exportReport({ store, runId: run.id, dir }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreError);
-    expect((error as StoreError).code).toBe('io_error');
+    // The user's choice of folder is at fault, not the machine: exit 2 on the command line.
+    expect((error as StoreError).code).toBe('invalid_input');
+    expect((error as StoreError).message).toContain('choose a folder you can write to.');
     expect((error as StoreError).message).toContain(dir);
     expect((error as StoreError).message).toMatch(/ENOTDIR|EEXIST/);
   });

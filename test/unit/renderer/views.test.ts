@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
@@ -528,13 +528,19 @@ suite('Export panel', () => {
       expect(w.find('[data-testid="export-error"]').text()).toContain(
         `The report folder ${dir} is not empty`,
       );
-      expect(api.callsOf('runs:export').at(-1)).toEqual({ runId: three.id, dir });
+      const defaults = { scale: 2, formats: ['png', 'svg'], background: 'light' };
+      expect(api.callsOf('runs:export').at(-1)).toEqual({ runId: three.id, dir, ...defaults });
       await w.find('[data-testid="export-overwrite"]').setValue(true);
       await w.find('[data-testid="export-report"]').trigger('click');
       await vi.waitFor(() => expect(w.find('[data-testid="export-result"]').exists()).toBe(true), {
         timeout: 20_000,
       });
-      expect(api.callsOf('runs:export').at(-1)).toEqual({ runId: three.id, dir, overwrite: true });
+      expect(api.callsOf('runs:export').at(-1)).toEqual({
+        runId: three.id,
+        dir,
+        overwrite: true,
+        ...defaults,
+      });
       expect(w.find('[data-testid="export-error"]').exists()).toBe(false);
       w.unmount();
     } finally {
@@ -624,6 +630,75 @@ suite('Run view of a run in the worker’s hands', () => {
   });
 });
 
+suite('Report choices', () => {
+  it('writes the report at the scale, in the formats and on the background chosen', async () => {
+    const out = mkdtempSync(path.join(os.tmpdir(), 'vae-export-view-'));
+    try {
+      const dir = path.join(out, 'report');
+      const w = mount(ExportPanel, {
+        props: { run: three, epochs: [], batches: [], epoch: 2 },
+        global: { plugins: [pinia] },
+      });
+      expect(w.findAll('[data-testid="export-scale"] option').map((o) => o.text())).toEqual([
+        '1×',
+        '2×',
+        '3×',
+      ]);
+      expect(w.findAll('[data-testid="export-background"] option').map((o) => o.text())).toEqual([
+        'light',
+        'dark',
+        'transparent',
+      ]);
+      await w.find('[data-testid="export-dir"]').setValue(dir);
+      await w.find('[data-testid="export-scale"]').setValue('3');
+      await w.find('[data-testid="export-format-png"]').setValue(false);
+      await w.find('[data-testid="export-background"]').setValue('dark');
+      await w.find('[data-testid="export-report"]').trigger('click');
+      await vi.waitFor(() => expect(w.find('[data-testid="export-result"]').exists()).toBe(true), {
+        timeout: 20_000,
+      });
+      expect(api.callsOf('runs:export').at(-1)).toEqual({
+        runId: three.id,
+        dir,
+        epoch: 2,
+        scale: 3,
+        formats: ['svg'],
+        background: 'dark',
+      });
+      expect(w.find('[data-testid="export-result"]').text()).toContain('manifold.svg');
+      expect(w.find('[data-testid="export-result"]').text()).not.toContain('manifold.png');
+      w.unmount();
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('shows the API schema’s refusal when no format is ticked, and writes nothing', async () => {
+    const out = mkdtempSync(path.join(os.tmpdir(), 'vae-export-view-'));
+    try {
+      const dir = path.join(out, 'report');
+      const w = mount(ExportPanel, {
+        props: { run: three, epochs: [], batches: [], epoch: null },
+        global: { plugins: [pinia] },
+      });
+      await w.find('[data-testid="export-dir"]').setValue(dir);
+      await w.find('[data-testid="export-format-png"]').setValue(false);
+      await w.find('[data-testid="export-format-svg"]').setValue(false);
+      await w.find('[data-testid="export-report"]').trigger('click');
+      await vi.waitFor(() => expect(w.find('[data-testid="export-error"]').exists()).toBe(true), {
+        timeout: 20_000,
+      });
+      expect(w.find('[data-testid="export-error"]').text()).toContain(
+        'formats must name at least one of png, svg.',
+      );
+      expect(existsSync(dir)).toBe(false);
+      w.unmount();
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
+
 suite('Compare', () => {
   it('asks for runs, then overlays them and filters the table', async () => {
     const a = { summary: await t.train({ name: 'a' }) };
@@ -642,6 +717,38 @@ suite('Compare', () => {
     ]);
     expect(w.find(`[data-testid="compare-manifold-${b.summary.id}"]`).exists()).toBe(true);
     w.unmount();
+  });
+
+  it('writes the compare report of the runs picked, at the epoch shown, with the choices made', async () => {
+    const a = await t.train({ name: 'report a' });
+    const b = await t.train({ name: 'report b', hyperparams: { beta: 4 } });
+    const out = mkdtempSync(path.join(os.tmpdir(), 'vae-compare-view-'));
+    try {
+      const dir = path.join(out, 'compare');
+      const w = await mountAt(`/compare?runs=${a.id},${b.id}`);
+      await vi.waitFor(() => expect(w.find('[data-testid="compare-export-report"]').exists()).toBe(true), {
+        timeout: 20_000,
+      });
+      await w.find('[data-testid="compare-export-dir"]').setValue(dir);
+      await w.find('[data-testid="compare-export-scale"]').setValue('1');
+      await w.find('[data-testid="compare-export-report"]').trigger('click');
+      await vi.waitFor(() => expect(w.find('[data-testid="compare-export-result"]').exists()).toBe(true), {
+        timeout: 30_000,
+      });
+      expect(api.callsOf('runs:exportCompare').at(-1)).toEqual({
+        runIds: [a.id, b.id],
+        epoch: a.epochsDone,
+        dir,
+        scale: 1,
+        formats: ['png', 'svg'],
+        background: 'light',
+      });
+      expect(existsSync(path.join(dir, 'report.html'))).toBe(true);
+      expect(existsSync(path.join(dir, b.id, 'manifold.png'))).toBe(true);
+      w.unmount();
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });
 

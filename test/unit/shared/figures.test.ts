@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { colormapRgb } from '../../../shared/figures/colormaps';
 import {
+  compareLossSvg,
   interpolationSvg,
   klSvg,
   lossSvg,
@@ -146,5 +147,79 @@ describe('interpolationSvg and traversalSvg', () => {
     const trav = traversalSvg({ images, count: 5, dim: 3, range: 2, imageShape: shape });
     expect(groupTexts(trav.svg, 'column-labels')).toEqual(['-2.0', '-1.0', '0.0', '1.0', '2.0']);
     expect(trav.svg).toMatch(/>z \[3\]<\/text>/);
+  });
+});
+
+describe('compareLossSvg', () => {
+  const run = (id: string, name: string, losses: (number | null)[]) => ({
+    id,
+    name,
+    epochs: losses.map((l, i) => ({ epoch: i + 1, train: l === null ? null : l + 2, test: l })),
+  });
+
+  it('overlays a solid test and a dashed train curve per run, one tab10 colour each, the legend naming the runs', () => {
+    const { svg } = compareLossSvg({
+      runs: [run('r1', 'β = 1', [100, 90, 80]), run('r2', 'β = 4', [120, 100, null]), run('r3', 'z 8', [95])],
+    });
+    const curves = [...svg.matchAll(/<path class="series" ([^>]*)\/>/g)].map((m) => m[1] as string);
+    expect(curves.map((c) => /data-key="([^"]+)"/.exec(c)?.[1])).toEqual([
+      'r1',
+      'r1',
+      'r2',
+      'r2',
+      'r3',
+      'r3',
+    ]);
+    expect(curves.map((c) => /stroke="([^"]+)"/.exec(c)?.[1])).toEqual([
+      '#1f77b4',
+      '#1f77b4',
+      '#ff7f0e',
+      '#ff7f0e',
+      '#2ca02c',
+      '#2ca02c',
+    ]);
+    expect(curves.map((c) => c.includes('stroke-dasharray'))).toEqual([
+      false,
+      true,
+      false,
+      true,
+      false,
+      true,
+    ]);
+    // r2 has no third epoch: two points, one segment; r3's single epoch is a dot wide enough to see.
+    expect(curves.map((c) => ((/ d="([^"]+)"/.exec(c)?.[1] ?? '').match(/[ML]/g) ?? []).length)).toEqual([
+      3, 3, 2, 2, 1, 1,
+    ]);
+    expect(curves[4]).toContain('stroke-width="7"');
+    expect(groupTexts(svg, 'legend')).toEqual(['β = 1', 'β = 4', 'z 8', 'test loss', 'train loss']);
+    expect(groupTexts(svg, 'x-ticks')).toEqual(['1', '2', '3']);
+  });
+
+  it('grows to hold a legend longer than the plot', () => {
+    const runs = Array.from({ length: 20 }, (_, i) => run(`r${i}`, `run ${i}`, [100 - i, 90 - i]));
+    const { svg } = compareLossSvg({ runs }, { scale: 1 });
+    // 22 legend lines of 18 units from y = 20: the figure is 20 + 22 · 18 = 416 high, not 356.
+    expect(svg).toMatch(/^<svg [^>]*height="416"/);
+  });
+});
+
+describe('traversalSvg of several dimensions', () => {
+  it('draws one row per dimension, named z [d], each with its own images', async () => {
+    const small = { height: 2, width: 2, channels: 1 };
+    // Row 0 (z [1]) all black, row 1 (z [4]) all white: 3 steps each.
+    const images = Uint8Array.from([...new Array<number>(12).fill(0), ...new Array<number>(12).fill(255)]);
+    const { svg } = traversalSvg(
+      { images, count: 3, dim: [1, 4], range: 3, imageShape: small },
+      { scale: 1 },
+    );
+    expect([...svg.matchAll(/>(z \[\d\])<\/text>/g)].map((m) => m[1])).toEqual(['z [1]', 'z [4]']);
+    expect(svg).toContain('<title>Traversal of z [1], z [4] over [−3, 3]</title>');
+    expect(groupTexts(svg, 'column-labels')).toEqual(['-3.0', '0.0', '3.0']);
+    const rows = [...svg.matchAll(/href="data:image\/png;base64,([^"]+)"/g)].map((m) => m[1] as string);
+    expect(rows).toHaveLength(2);
+    const first = await sharp(Buffer.from(rows[0]!, 'base64')).raw().toBuffer();
+    const second = await sharp(Buffer.from(rows[1]!, 'base64')).raw().toBuffer();
+    // Greys_r: 0 is black, 255 white; the first pixel of each row is its first image's.
+    expect([first[0], second[0]]).toEqual([0, 255]);
   });
 });
