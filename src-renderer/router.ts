@@ -1,13 +1,13 @@
 import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router';
 import { nextTask } from './lib/frame';
+import RunsView from './views/RunsView.vue';
 
-// Each view is its own chunk, loaded on the way to it: the page's first script is then the
-// shell and the view asked for, not the charts and figures of every view (parsing those
-// came before the first row of the runs list).
+// Each other view is its own chunk, loaded on the way to it: the page's first script is then
+// the shell and the runs list, not the charts and figures of every view (parsing those came
+// before the first row of the runs list, which opens without waiting for a chunk of its own).
 const AboutView = () => import('./views/AboutView.vue');
 const CompareView = () => import('./views/CompareView.vue');
 const NewRunView = () => import('./views/NewRunView.vue');
-const RunsView = () => import('./views/RunsView.vue');
 const RunView = () => import('./views/RunView.vue');
 const SweepsView = () => import('./views/SweepsView.vue');
 const SweepView = () => import('./views/SweepView.vue');
