@@ -1,12 +1,16 @@
 import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router';
 import { nextTask } from './lib/frame';
-import AboutView from './views/AboutView.vue';
-import CompareView from './views/CompareView.vue';
-import NewRunView from './views/NewRunView.vue';
 import RunsView from './views/RunsView.vue';
-import RunView from './views/RunView.vue';
-import SweepsView from './views/SweepsView.vue';
-import SweepView from './views/SweepView.vue';
+
+// Each other view is its own chunk, loaded on the way to it: the page's first script is then
+// the shell and the runs list, not the charts and figures of every view (parsing those came
+// before the first row of the runs list, which opens without waiting for a chunk of its own).
+const AboutView = () => import('./views/AboutView.vue');
+const CompareView = () => import('./views/CompareView.vue');
+const NewRunView = () => import('./views/NewRunView.vue');
+const RunView = () => import('./views/RunView.vue');
+const SweepsView = () => import('./views/SweepsView.vue');
+const SweepView = () => import('./views/SweepView.vue');
 
 /** The app's views; hash history works both from file:// (desktop) and over HTTP (browser mode). */
 export const routes: RouteRecordRaw[] = [

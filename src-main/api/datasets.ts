@@ -1,11 +1,13 @@
 import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { EventBus } from '../core/event-bus';
 import type { HandlerTable } from '../core/dispatcher';
 import { AppError } from '../core/app-error';
 import type { DatasetImportArg, DatasetInfo } from '../../shared/contract';
 import { importFolder, importIdx, listDatasets, loadDataset, setClassNames } from '../datasets';
 import { DatasetError } from '../datasets/errors';
-import { discardUpload, uploadDir } from '../datasets/uploads';
+import { discardUpload, MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, uploadDir } from '../datasets/uploads';
+import { unpackZip, uploadedZip } from '../datasets/unzip';
 import type { LoadedDataset } from '../datasets/types';
 import type { RunStore } from '../store';
 
@@ -85,24 +87,44 @@ export function datasetHandlers({
             'Nothing was uploaded for this import; choose the files again.',
           );
         }
+        // One .zip is the dataset packed: unpacked beside it, with its own checks first.
+        const zipName = await uploadedZip(dir);
+        const root = zipName
+          ? await unpackZip({
+              zipPath: join(dir, zipName),
+              zipName,
+              into: join(dir, 'unpacked'),
+              kind: arg.kind,
+              limits: { maxBytes: MAX_UPLOAD_BYTES, maxEntries: MAX_UPLOAD_FILES },
+            })
+          : dir;
         // The same import, and so the same checks, as for a folder on the server's disk.
-        return await runImport(
-          arg.kind === 'idx'
-            ? {
-                kind: 'idx',
-                name: arg.name,
-                paths: [dir],
-                ...(arg.classNames ? { classNames: arg.classNames } : {}),
-              }
-            : {
-                kind: 'folder',
-                name: arg.name,
-                path: dir,
-                size: arg.size,
-                channels: arg.channels,
-                ...(arg.classNames ? { classNames: arg.classNames } : {}),
-              },
-        );
+        try {
+          return await runImport(
+            arg.kind === 'idx'
+              ? {
+                  kind: 'idx',
+                  name: arg.name,
+                  paths: [root],
+                  ...(arg.classNames ? { classNames: arg.classNames } : {}),
+                }
+              : {
+                  kind: 'folder',
+                  name: arg.name,
+                  path: root,
+                  size: arg.size,
+                  channels: arg.channels,
+                  ...(arg.classNames ? { classNames: arg.classNames } : {}),
+                },
+          );
+        } catch (error) {
+          // The user knows the files they sent, not the server's folder they were put in.
+          if (!(error instanceof DatasetError) || !error.message.includes(root)) throw error;
+          const message = error.message.replaceAll(root, zipName ?? 'the uploaded folder');
+          // A sentence that began with the folder begins with a capital (a zip keeps its own name).
+          const sentence = zipName ? message : message.charAt(0).toUpperCase() + message.slice(1);
+          throw new DatasetError(error.code, sentence, { cause: error });
+        }
       } finally {
         await discardUpload(dataDir, arg.uploadId).catch(() => undefined);
       }

@@ -12,8 +12,9 @@ import { maxCompareRuns } from '../../shared/figures/palette';
 import { dataOptions, numberFlag, parse, readsOnly, unwrap, UsageError, withApi, type CliIo } from './common';
 import { resumeCommand } from './train';
 
-function table(runs: RunSummary[]): string {
-  const rows = runs.map((r) => [
+/** The cells of a run's line in the runs table. */
+function cells(r: RunSummary): string[] {
+  return [
     r.id,
     r.status,
     r.hyperparams.dataset,
@@ -23,9 +24,17 @@ function table(runs: RunSummary[]): string {
     r.sizeBytes === undefined ? '-' : formatSize(r.sizeBytes),
     r.createdAt.slice(0, 19).replace('T', ' '),
     r.name,
-  ]);
+  ];
+}
+
+/** The runs table: a header and one line per run, columns padded to their widest cell. */
+export function runsTable(rows: string[][]): string {
   const header = ['ID', 'STATUS', 'DATASET', 'MODEL', 'EPOCHS', 'TEST LOSS', 'SIZE', 'CREATED', 'NAME'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  // A loop, not Math.max(...column): spreading 200,000 values overflows the stack.
+  const widths = header.map((h) => h.length);
+  for (const row of rows) {
+    for (let i = 0; i < row.length; i++) widths[i] = Math.max(widths[i] ?? 0, (row[i] ?? '').length);
+  }
   const line = (cells: string[]) =>
     cells
       .map((c, i) => c.padEnd(widths[i] ?? 0))
@@ -99,7 +108,13 @@ export async function runsCommand(args: string[], io: CliIo, help: string): Prom
           }),
         );
         if (inSweep) runs = runs.filter((r) => inSweep.has(r.id)).slice(0, limit);
-        io.stdout(values.json ? `${JSON.stringify(runs)}\n` : runs.length ? table(runs) : 'No runs yet.\n');
+        io.stdout(
+          values.json
+            ? `${JSON.stringify(runs)}\n`
+            : runs.length
+              ? runsTable(runs.map(cells))
+              : 'No runs yet.\n',
+        );
         return 0;
       }
       case 'show': {
@@ -107,7 +122,7 @@ export async function runsCommand(args: string[], io: CliIo, help: string): Prom
         if (values.json) {
           io.stdout(`${JSON.stringify(run)}\n`);
         } else {
-          io.stdout(table([run]));
+          io.stdout(runsTable([cells(run)]));
           io.stdout(`\nhyperparameters: ${JSON.stringify(run.hyperparams)}\n`);
           io.stdout(`backend: ${run.backend ?? '-'} (${run.device ?? '-'})\n`);
           if (run.statusMessage) io.stdout(`message: ${run.statusMessage}\n`);

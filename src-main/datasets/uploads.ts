@@ -16,6 +16,12 @@ import { formatBytes } from './limits';
 
 /** Largest upload, all files together: the raw files of a 2 GB dataset are smaller than that. */
 export const MAX_UPLOAD_BYTES = 2 ** 31;
+/**
+ * An upload request that brings no byte for this long is dropped: the network went away
+ * without closing the connection (a laptop asleep, Wi-Fi gone). Time between bytes, not
+ * the whole request's: a 2 GB zip over a slow link may take an hour, and may.
+ */
+export const UPLOAD_IDLE_MS = 60_000;
 /** Most files in one upload (a folder of images). */
 export const MAX_UPLOAD_FILES = 200_000;
 const idPattern = /^[A-Za-z0-9_-]{16,64}$/;
@@ -73,7 +79,7 @@ export async function discardAllUploads(dataDir: string): Promise<void> {
  * bad path, the whole upload is discarded and the error says why.
  *
  * @throws {DatasetError} `invalid_input` for a bad id or path, `payload_too_large` over the caps,
- *   `io_error` when the stream breaks or the disk refuses.
+ *   `io_error` when the stream breaks, no byte came for `idleMs`, or the disk refuses.
  */
 export async function receiveUploadFile(args: {
   dataDir: string;
@@ -83,6 +89,8 @@ export async function receiveUploadFile(args: {
   /** The declared length, when the request has one: refused at once when over the cap. */
   length?: number;
   maxBytes?: number;
+  /** {@link UPLOAD_IDLE_MS} by default. */
+  idleMs?: number;
 }): Promise<void> {
   const dir = uploadDir(args.dataDir, args.id);
   const segments = uploadSegments(args.relative);
@@ -116,7 +124,21 @@ export async function receiveUploadFile(args: {
       throw new DatasetError('invalid_input', `The upload has ${args.relative} twice; send each file once.`);
     }
     let over = false;
+    const idleMs = args.idleMs ?? UPLOAD_IDLE_MS;
+    // Destroying the request closes its connection: the page hears that the upload broke off.
+    const stalled = new DatasetError(
+      'io_error',
+      `The upload of ${args.relative} stalled (no data for ${idleMs >= 1000 ? `${Math.round(idleMs / 1000)} s` : `${idleMs} ms`}); nothing was kept. Check the connection and send it again.`,
+    );
+    let idle = false;
+    const onIdle = () => {
+      idle = true;
+      args.body.destroy(stalled);
+    };
+    let timer = setTimeout(onIdle, idleMs);
     args.body.on('data', (chunk: Buffer) => {
+      clearTimeout(timer);
+      timer = setTimeout(onIdle, idleMs);
       tally.bytes += chunk.length;
       if (tally.bytes > maxBytes && !over) {
         over = true;
@@ -127,11 +149,14 @@ export async function receiveUploadFile(args: {
       await pipeline(args.body, createWriteStream(target, { flags: 'wx' }));
     } catch (error) {
       if (over) throw tooLarge();
+      if (idle) throw stalled;
       throw new DatasetError(
         'io_error',
         `The upload of ${args.relative} broke off before its end; nothing was kept, send it again.`,
         { cause: error },
       );
+    } finally {
+      clearTimeout(timer);
     }
   } catch (error) {
     // Nothing half-received is kept: the whole upload goes.

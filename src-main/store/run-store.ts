@@ -461,7 +461,9 @@ export class RunStore {
         limit: query.limit ?? -1,
         offset: query.offset ?? 0,
       });
-      return rows.map((tuple) => this.sized(toSummary(zip<RunRow>(runColumnNames, tuple))));
+      const summaries = rows.map((tuple) => toSummary(zip<RunRow>(runColumnNames, tuple)));
+      const sizes = this.retention.totals(summaries.map((r) => r.id));
+      return summaries.map((r) => ({ ...r, sizeBytes: sizes.get(r.id) ?? 0 }));
     });
   }
 

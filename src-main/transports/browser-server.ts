@@ -37,6 +37,8 @@ export interface BrowserServerOptions {
   maxFrameBytes?: number;
   /** Largest upload (all its files together); {@link MAX_UPLOAD_BYTES} by default. */
   maxUploadBytes?: number;
+  /** An upload request silent for this long is dropped, its connection closed; {@link UPLOAD_IDLE_MS} by default. */
+  uploadIdleMs?: number;
   /** Where unexpected failures go; the client only hears a sentence. */
   logError?: (message: string, error: unknown) => void;
 }
@@ -259,6 +261,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
         body: req,
         ...(Number.isSafeInteger(declared) && declared >= 0 ? { length: declared } : {}),
         ...(options.maxUploadBytes !== undefined ? { maxBytes: options.maxUploadBytes } : {}),
+        ...(options.uploadIdleMs !== undefined ? { idleMs: options.uploadIdleMs } : {}),
       });
       res.writeHead(204).end();
     } catch (error) {
@@ -275,6 +278,11 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       refuse(res, status, error.message);
     }
   }
+
+  // Node cuts any request not received whole within 5 minutes, which a large zip over a slow
+  // link is not: an upload ends instead when its bytes stop coming (uploadIdleMs), and every
+  // request's headers must still arrive within headersTimeout.
+  server.requestTimeout = 0;
 
   // Requests the parser cannot read (bad request line, header overflow…):
   // answer in plain words and close, never throw.

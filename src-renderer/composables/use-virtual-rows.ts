@@ -35,13 +35,17 @@ export function rowWindow(args: {
  * Windowing for a scrolling container of fixed-height rows: renders only what is in
  * view, so ten thousand runs cost what forty do. Before the container has a size
  * (or where there is no layout, as in tests) the window's height stands in.
+ * `headerHeight` px of the container's top are a sticky header above the first row, which
+ * rows scroll under.
  */
 export function useVirtualRows(args: {
   container: Ref<HTMLElement | null>;
   count: Ref<number>;
   rowHeight: number;
   overscan?: number;
+  headerHeight?: number;
 }) {
+  const header = args.headerHeight ?? 0;
   const scrollTop = ref(0);
   const viewport = ref(0);
   const overscan = args.overscan ?? 8;
@@ -82,7 +86,7 @@ export function useVirtualRows(args: {
       count: args.count.value,
       rowHeight: args.rowHeight,
       scrollTop: scrollTop.value,
-      viewport: viewport.value || (globalThis.innerHeight ?? 800),
+      viewport: Math.max(0, (viewport.value || (globalThis.innerHeight ?? 800)) - header),
       overscan,
     }),
   );
@@ -93,8 +97,8 @@ export function useVirtualRows(args: {
     if (!el) return;
     const top = index * args.rowHeight;
     if (top < el.scrollTop) el.scrollTop = top;
-    else if (top + args.rowHeight > el.scrollTop + el.clientHeight) {
-      el.scrollTop = top + args.rowHeight - el.clientHeight;
+    else if (header + top + args.rowHeight > el.scrollTop + el.clientHeight) {
+      el.scrollTop = header + top + args.rowHeight - el.clientHeight;
     }
     onScroll();
   }

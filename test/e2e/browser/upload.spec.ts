@@ -1,6 +1,7 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { zipSync } from 'fflate';
 import { expect, test } from '../fixtures';
 import { writeColourPng } from '../../fixtures/datasets/image-fixtures';
 import { waitCompleted } from './studio-helpers';
@@ -68,6 +69,42 @@ test('an upload that is not a dataset is refused with a sentence, leaving nothin
     await page.getByTestId('dataset-import-submit').click();
     await expect(page.getByTestId('dataset-import-error')).toBeVisible({ timeout: 60_000 });
     await expect(page.getByTestId('dataset-select').locator('option', { hasText: 'loose' })).toHaveCount(0);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a folder zipped on this computer uploads as one file and imports', async ({ page, app }) => {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'vae-e2e-zip-'));
+  const files: Record<string, Uint8Array> = {};
+  for (const [name, value] of [
+    ['dark', 20],
+    ['light', 230],
+  ] as const) {
+    mkdirSync(path.join(root, name), { recursive: true });
+    for (let i = 0; i < 6; i++) {
+      const file = path.join(root, name, `${i}.png`);
+      await writeColourPng({ file, r: value, g: value ^ i, b: value });
+      files[`shades/${name}/${i}.png`] = new Uint8Array(readFileSync(file));
+    }
+  }
+  const zip = path.join(root, 'shades.zip');
+  writeFileSync(zip, zipSync(files));
+  expect(readdirSync(root)).toContain('shades.zip');
+  try {
+    await page.goto(app.url);
+    await expect(page.locator('html')).toHaveAttribute('data-connected', 'true');
+    await page.getByRole('link', { name: 'New run' }).click();
+    await page.getByTestId('dataset-import-toggle').click();
+    await page.getByTestId('dataset-import-kind-folder').click();
+    await page.getByTestId('dataset-upload-zip').setInputFiles(zip);
+    await expect(page.getByTestId('dataset-upload-chosen')).toContainText('1 file');
+    await page.getByTestId('dataset-import-name').fill('shades');
+    await page.getByTestId('dataset-import-size').fill('8');
+    await page.getByTestId('dataset-import-submit').click();
+    await expect(page.getByTestId('dataset-select')).toHaveValue('shades', { timeout: 60_000 });
+    await expect(page.getByTestId('dataset-import-error')).toHaveCount(0);
+    await expect(page.getByTestId('dataset-class-names')).toHaveText('dark, light');
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

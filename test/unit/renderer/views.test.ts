@@ -1,7 +1,9 @@
 // @vitest-environment happy-dom
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Readable } from 'node:stream';
+import { zipSync } from 'fflate';
 import { flushPromises, mount } from '@vue/test-utils';
 import { formatSize } from '../../../shared/bytes';
 import { defineComponent, h, ref } from 'vue';
@@ -18,6 +20,7 @@ import { useStaged } from '../../../src-renderer/composables/use-staged';
 import { routes } from '../../../src-renderer/router';
 import { useAppStore } from '../../../src-renderer/stores/app';
 import { useOpenRunStore } from '../../../src-renderer/stores/open-run';
+import { receiveUploadFile } from '../../../src-main/datasets/uploads';
 import { writeTinyIdxSet } from '../../fixtures/datasets/idx-fixtures';
 import { openTestCore, tinyHyperparams, workerBuilt, type SpyApi, type TestCore } from './real-core';
 
@@ -185,6 +188,88 @@ suite('New run', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('uploads a dataset as one zip; an upload that breaks off says so, and trying again imports', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vae-zip-'));
+    const tiny = await writeTinyIdxSet(dir);
+    const zipped = zipSync(
+      Object.fromEntries(tiny.files.map((f) => [path.basename(f), new Uint8Array(readFileSync(f))])),
+    );
+    window.sessionStorage.setItem('vae-studio-token', 'test-token');
+    // The page's requests reach the server's own upload code; the first one's connection drops.
+    let connected = false;
+    class Upload {
+      status = 0;
+      responseText = '';
+      upload = { addEventListener: () => undefined };
+      private url = '';
+      private readonly handlers = new Map<string, () => void>();
+      open(_method: string, url: string): void {
+        this.url = url;
+      }
+      setRequestHeader(): void {}
+      addEventListener(type: string, handler: () => void): void {
+        this.handlers.set(type, handler);
+      }
+      send(): void {
+        const [, , id = '', ...rest] = this.url.split('/');
+        if (!connected) {
+          setTimeout(() => this.handlers.get('error')?.(), 0);
+          return;
+        }
+        void receiveUploadFile({
+          dataDir: t.core.dataDir,
+          id,
+          relative: rest.map(decodeURIComponent).join('/'),
+          body: Readable.from([Buffer.from(zipped)]),
+        }).then(() => {
+          this.status = 204;
+          this.handlers.get('load')?.();
+        });
+      }
+    }
+    vi.stubGlobal('XMLHttpRequest', Upload);
+    const deleted: string[] = [];
+    vi.stubGlobal('fetch', (url: string, init: RequestInit) => {
+      deleted.push(`${init.method ?? 'GET'} ${url}`);
+      return Promise.resolve(new Response(null, { status: 204 }));
+    });
+    try {
+      const w = await mountAt('/new');
+      await w.find('[data-testid="dataset-import-toggle"]').trigger('click');
+      await w.find('[data-testid="dataset-import-name"]').setValue('zipped');
+      const input = w.find('[data-testid="dataset-upload-zip"]');
+      Object.defineProperty(input.element, 'files', {
+        value: [new File([zipped], 'tiny.zip', { type: 'application/zip' })],
+      });
+      await input.trigger('change');
+      expect(w.find('[data-testid="dataset-upload-chosen"]').text()).toBe(
+        '1 file, 0.0 MB to upload; the paths below are not used.',
+      );
+      await w.find('[data-testid="dataset-import-submit"]').trigger('click');
+      await vi.waitFor(() =>
+        expect(w.find('[data-testid="dataset-import-error"]').text()).toBe(
+          'The upload broke off at tiny.zip; nothing was kept. Check the connection and try again.',
+        ),
+      );
+      // The page asked the server to drop what it had of that upload.
+      expect(deleted).toEqual([expect.stringMatching(/^DELETE \/upload\/[0-9a-f]{32}$/)]);
+      connected = true;
+      await w.find('[data-testid="dataset-import-submit"]').trigger('click');
+      await vi.waitFor(
+        () =>
+          expect((w.find('[data-testid="dataset-select"]').element as HTMLSelectElement).value).toBe(
+            'zipped',
+          ),
+        { timeout: 20_000 },
+      );
+      expect(w.find('[data-testid="dataset-import-error"]').exists()).toBe(false);
+      w.unmount();
+    } finally {
+      vi.unstubAllGlobals();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('offers no file dialog in browser mode', async () => {
     const w = await mountAt('/new');
     await w.find('[data-testid="dataset-import-toggle"]').trigger('click');
@@ -269,14 +354,15 @@ suite('Runs', () => {
     const w = await mountAt('/runs');
     await vi.waitFor(() => expect(w.find('[data-testid="runs-count"]').text()).toBe('300 runs'));
     const rendered = () => w.findAll('[data-testid^="run-row-"]').map((r) => r.attributes('data-testid'));
-    // jsdom has no layout: the window's 768 px stand in for the box (20 rows in view, 8 more below).
-    expect(rendered()).toEqual(ids.slice(0, 29).map((id) => `run-row-${id}`));
+    // jsdom has no layout: the window's 768 px stand in for the box; under the 40 px header,
+    // 19 rows are in view (the 20th in part) and 4 more below.
+    expect(rendered()).toEqual(ids.slice(0, 24).map((id) => `run-row-${id}`));
     await w.find(`[data-testid="run-select-${ids[0]}"]`).setValue(true);
     const scroller = w.find('[data-testid="runs-scroll"]').element as HTMLElement;
     Object.defineProperty(scroller, 'scrollTop', { configurable: true, value: 200 * 40 });
     scroller.dispatchEvent(new Event('scroll'));
     await flushPromises();
-    expect(rendered()[0]).toBe(`run-row-${ids[192]}`);
+    expect(rendered()[0]).toBe(`run-row-${ids[196]}`);
     expect(w.find(`[data-testid="run-row-${ids[0]}"]`).exists()).toBe(false);
     Object.defineProperty(scroller, 'scrollTop', { configurable: true, value: 0 });
     scroller.dispatchEvent(new Event('scroll'));
@@ -284,6 +370,49 @@ suite('Runs', () => {
     expect((w.find(`[data-testid="run-select-${ids[0]}"]`).element as HTMLInputElement).checked).toBe(true);
     w.unmount();
     await many.close();
+  });
+
+  it('is a table to assistive technology, and arrows move between rows', async () => {
+    const few = openTestCore();
+    useAppStore().attach(few.api);
+    const hp = { ...tinyHyperparams, dataset: 'mnist' };
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const run = few.core.store.createRun({ hyperparams: hp, datasetHash: 'sha256:x', name: `run ${i}` });
+      few.core.store.setStatus({ runId: run.id, status: 'stopped' });
+      ids.unshift(run.id);
+    }
+    const w = await mountAt('/runs');
+    await vi.waitFor(() => expect(w.find('[data-testid="runs-count"]').text()).toBe('3 runs'));
+    const table = w.find('[data-testid="runs-table"]');
+    expect(table.attributes('role')).toBe('table');
+    expect(table.attributes('aria-rowcount')).toBe('4');
+    expect(w.findAll('[role="columnheader"]')).toHaveLength(11);
+    const rows = w.findAll('[data-testid^="run-row-"]');
+    expect(rows.map((r) => [r.attributes('role'), r.attributes('aria-rowindex')])).toEqual([
+      ['row', '2'],
+      ['row', '3'],
+      ['row', '4'],
+    ]);
+    expect(rows[0]!.findAll('[role="cell"]')).toHaveLength(11);
+    // Down from the first run's link lands on the second run's link; up from a tick box on the one above.
+    const link = (id: string) => w.find(`[data-testid="run-link-${id}"]`).element as HTMLElement;
+    const tick = (id: string) => w.find(`[data-testid="run-select-${id}"]`).element as HTMLElement;
+    link(ids[0]!).focus();
+    await w.find(`[data-testid="run-link-${ids[0]}"]`).trigger('keydown', { key: 'ArrowDown' });
+    await flushPromises();
+    expect(document.activeElement).toBe(link(ids[1]!));
+    tick(ids[2]!).focus();
+    await w.find(`[data-testid="run-select-${ids[2]}"]`).trigger('keydown', { key: 'ArrowUp' });
+    await flushPromises();
+    expect(document.activeElement).toBe(tick(ids[1]!));
+    // No row below the last: focus stays.
+    await w.find(`[data-testid="run-select-${ids[1]}"]`).trigger('keydown', { key: 'ArrowDown' });
+    await w.find(`[data-testid="run-select-${ids[2]}"]`).trigger('keydown', { key: 'ArrowDown' });
+    await flushPromises();
+    expect(document.activeElement).toBe(tick(ids[2]!));
+    w.unmount();
+    await few.close();
   });
 
   it('renames in place', async () => {

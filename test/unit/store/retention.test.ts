@@ -53,6 +53,20 @@ describe('run sizes and retention', () => {
     expect(store.getRunSummary(run.id).sizeBytes).toBe(size.total);
   });
 
+  it('lists each run with its own size, in pages too', () => {
+    const runs = [1, 0, 2].map((epochs) => {
+      const run = store.createRun({ hyperparams: hyperparams(), datasetHash: 'h' });
+      trainEpochs(run.id, epochs, { latent: 2, hidden: 8 * (epochs + 1), pixels: 784 });
+      return run.id;
+    });
+    const expected = runs.map((id) => [id, store.getRunSize(id).total]).reverse();
+    expect(new Set(expected.map(([, total]) => total)).size).toBe(3);
+    const listed = store.listRuns().map((r) => [r.id, r.sizeBytes]);
+    expect(listed).toEqual(expected);
+    const paged = [...store.listRuns({ limit: 2 }), ...store.listRuns({ limit: 2, offset: 2 })];
+    expect(paged.map((r) => [r.id, r.sizeBytes])).toEqual(expected);
+  });
+
   it('pruning keeps the last N epochs of weights, every snapshot and the resume checkpoint, and frees the file', () => {
     const run = store.createRun({ hyperparams: hyperparams(), datasetHash: 'h' });
     trainEpochs(run.id, 24);
