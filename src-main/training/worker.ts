@@ -7,6 +7,7 @@ import { initBackend } from './backend';
 import { checkpointBuffers } from './checkpoint';
 import { DecoderCache } from './decode';
 import { TrainingError } from './errors';
+import { kernelThreadCount } from './kernels/conv-threads';
 import { snapshotBuffers, train } from './loop';
 import {
   type DecodeRequest,
@@ -98,7 +99,11 @@ async function run(job: TrainingJob, startSeq: number): Promise<void> {
     replyTo: startSeq,
     runId: job.runId,
     backend: backend.name,
-    device: backend.device,
+    // The run records how many threads its kernels used (only ours on wasm use more than one).
+    device:
+      backend.name === 'wasm'
+        ? `${backend.device}, ${threadsText(kernelThreadCount(hyperparams.threads))}`
+        : backend.device,
     notes: backend.notes,
   });
 
@@ -184,3 +189,7 @@ port.on('message', (message: unknown) => {
   }
   handle(message);
 });
+
+function threadsText(count: number): string {
+  return count === 1 ? '1 thread' : `${count} threads`;
+}

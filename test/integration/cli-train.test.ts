@@ -24,7 +24,8 @@ interface Report {
   runId: string;
   status: string;
   backend: string;
-  hyperparams: { epochs: number; latentDim: number; trainLimit: number };
+  device: string;
+  hyperparams: { epochs: number; latentDim: number; trainLimit: number; threads: number | null };
   epochs: {
     epoch: number;
     train: { loss: number; recon: number; kl: number };
@@ -45,6 +46,8 @@ describe('vae-studio train and runs', () => {
       '256',
       '--test-limit',
       '128',
+      '--threads',
+      '1',
       '--json',
     );
     expect(stderr).toContain('epoch 2:');
@@ -52,7 +55,9 @@ describe('vae-studio train and runs', () => {
     const report = JSON.parse(stdout) as Report;
     expect(report.status).toBe('completed');
     expect(report.backend).toBe('wasm');
-    expect(report.hyperparams).toMatchObject({ epochs: 2, latentDim: 2, trainLimit: 256 });
+    // The run records the thread count its kernels used.
+    expect(report.device).toMatch(/^CPU \(WebAssembly, SIMD.*\), 1 thread$/);
+    expect(report.hyperparams).toMatchObject({ epochs: 2, latentDim: 2, trainLimit: 256, threads: 1 });
     expect(report.epochs.map((e) => e.epoch)).toEqual([1, 2]);
     for (const e of report.epochs) {
       expect(e.train.loss).toBeCloseTo(e.train.recon + e.train.kl, 3);

@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import type * as WorkerThreads from 'node:worker_threads';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { type CompiledModule, instantiate, kernelModule, type SharedMemory } from './wasm-module';
@@ -272,10 +271,4 @@ export class KernelThreads {
     }
     return `Kernel thread ${thread} of ${this.count} failed: ${reason ?? 'unknown error'}. The run can be resumed from its last checkpoint.`;
   }
-}
-
-/** The threads a run's kernels use: what it asked for (null: every core), never more than the cores there are. */
-export function threadCountFor(requested: number | null): number {
-  const cores = Math.max(1, availableParallelism());
-  return requested === null ? cores : Math.min(requested, cores);
 }
