@@ -1,9 +1,8 @@
-import { hyperparamFields, type NumberField } from '../../shared/hyperparams';
 import type { RunComparison } from '../../shared/contract';
 import { labelColor } from '../../shared/figures/palette';
 import { escapeXml as esc } from '../../shared/figures/svg';
 import type { RunDetail } from '../../shared/contract';
-import { page, type HtmlFigure } from './report-html';
+import { hyperparamValueText, page, type HtmlFigure } from './report-html';
 
 /**
  * The compare report's `report.html`: like a run's report, one page with no
@@ -35,21 +34,6 @@ td.best { font-weight: bold; text-decoration: underline; }
 .table-wrap { overflow-x: auto; }
 `;
 
-/** A hyperparameter value as a table shows it. */
-export function hyperparamText(value: unknown): string {
-  if (value === null || value === undefined || value === '') return '—';
-  if (Array.isArray(value)) return value.length ? value.map((v) => hyperparamText(v)).join(', ') : '—';
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return JSON.stringify(value);
-}
-
-/** What an empty hyperparameter means ("all" images, "every core"); a dash for other rows. */
-function emptyText(key: string): string {
-  const field = (hyperparamFields as Record<string, NumberField | undefined>)[key];
-  return field?.nullable ? (field.whenEmpty ?? 'all') : '—';
-}
-
 function fmt(v: number | null | undefined, digits = 2): string {
   if (v === null || v === undefined) return '—';
   return Number.isFinite(v) ? v.toFixed(digits) : String(v);
@@ -69,7 +53,7 @@ function runHeader(names: string[]): string {
 export function hyperparamCompareTable(table: RunComparison['table'], names: string[]): string {
   const rows = table.map(
     (row) =>
-      `<tr${row.differs ? ' class="differs"' : ''} data-key="${esc(row.key)}"><th>${esc(row.key)}</th>${row.values.map((v) => `<td>${esc(v === null ? emptyText(row.key) : hyperparamText(v))}</td>`).join('')}</tr>`,
+      `<tr${row.differs ? ' class="differs"' : ''} data-key="${esc(row.key)}"><th>${esc(row.key)}</th>${row.values.map((v) => `<td>${esc(hyperparamValueText(row.key, v))}</td>`).join('')}</tr>`,
   );
   return `<table class="hyperparams"><tr><th></th>${runHeader(names)}</tr>${rows.join('')}</table>`;
 }

@@ -1,3 +1,4 @@
+import { hyperparamFields, type NumberField } from '../../shared/hyperparams';
 import type { RunDetail } from '../../shared/contract';
 import type { EpochMetrics } from '../../shared/run';
 import { escapeXml as esc } from '../../shared/figures/svg';
@@ -83,8 +84,7 @@ export function reportHtml(args: {
 }): string {
   const { run, epoch } = args;
   const hp = Object.entries(run.hyperparams).map(
-    ([k, v]) =>
-      `<tr><td>${esc(k)}</td><td>${esc(typeof v === 'object' ? JSON.stringify(v) : String(v))}</td></tr>`,
+    ([k, v]) => `<tr><td>${esc(k)}</td><td>${esc(hyperparamValueText(k, v))}</td></tr>`,
   );
   const body = [
     `<h1>${esc(run.name)}</h1>`,
@@ -103,4 +103,17 @@ export function reportHtml(args: {
     `${run.name} — VAE Studio report`,
     body.filter((s) => s !== ''),
   );
+}
+
+/** A hyperparameter's value as the reports show it: an empty setting says what empty means ("all", "every core"). */
+export function hyperparamValueText(key: string, value: unknown): string {
+  if (value === null || value === undefined || value === '') {
+    const field = (hyperparamFields as Record<string, NumberField | undefined>)[key];
+    return field?.nullable ? (field.whenEmpty ?? 'all') : '—';
+  }
+  if (Array.isArray(value))
+    return value.length ? value.map((v) => hyperparamValueText('', v)).join(', ') : '—';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value);
 }

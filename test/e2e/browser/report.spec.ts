@@ -43,7 +43,11 @@ test('report.html shows the run, its hyperparameters, metrics and every figure, 
     page.on('requestfailed', (r) => failed.push(r.url()));
     await page.goto(pathToFileURL(path.join(out, 'report.html')).href);
     await expect(page.locator('h1')).toHaveText('report <check> & co');
-    await expect(page.locator('table.hyperparams tr')).toHaveCount(12);
+    await expect(page.locator('table.hyperparams tr')).toHaveCount(13);
+    // An empty setting says what empty means.
+    await expect(
+      page.locator('table.hyperparams tr', { hasText: 'threads' }).locator('td').nth(1),
+    ).toHaveText('every core');
     await expect(page.locator('table.metrics tr')).toHaveCount(3);
     await expect(page.locator('tr.chosen td').first()).toHaveText('1');
 
