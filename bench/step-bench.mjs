@@ -293,7 +293,7 @@ async function child(spec) {
 
 function parseArgs(argv) {
   const o = {
-    models: ['mlp', 'conv'],
+    models: ['mlp', 'mlp-pytorch', 'conv'],
     configs: ['stock', 'fast', 'fast-fma', 'fused', 'native', 'webgpu'],
     repeats: 3,
     stepsMlp: 150,
