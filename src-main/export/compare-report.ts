@@ -1,21 +1,15 @@
-import { isAbsolute, resolve } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import type { RunDetail } from '../../shared/contract';
 import { compareLossSvg } from '../../shared/figures/figures';
 import { maxCompareRuns } from '../../shared/figures/palette';
-import {
-  figureBackgrounds,
-  type FigureBackground,
-  type FigureFormat,
-  type FigureOptions,
-} from '../../shared/figures/svg';
+import { type FigureBackground, type FigureFormat, type FigureOptions } from '../../shared/figures/svg';
 import type { Snapshot } from '../../shared/run';
 import { StoreError, type RunStore } from '../store';
 import { compareHtml, type CompareCell, type CompareRow } from './compare-html';
 import { metricsCsv } from './csv';
 import { writeReportFolder } from './report-folder';
 import {
-  checkFigureArgs,
+  checkReportArgs,
   decodedFigures,
   epochList,
   rasterizeSvg,
@@ -141,21 +135,7 @@ const sideBySideOrder = ['gallery', 'manifold', 'latent', 'kl', 'prior', 'interp
  */
 export async function exportCompareReport(args: ExportCompareArgs): Promise<ExportCompareResult> {
   const { store, runIds } = args;
-  if (!isAbsolute(args.dir) || args.dir.includes('\0')) {
-    throw new StoreError(
-      'invalid_input',
-      `The report folder must be an absolute path without NUL characters, not "${args.dir.replace(/\0/g, '\\0')}".`,
-    );
-  }
-  const dir = resolve(args.dir);
-  const { scale, formats } = checkFigureArgs(args.scale, args.formats);
-  const background = args.background ?? 'light';
-  if (!(figureBackgrounds as readonly string[]).includes(background)) {
-    throw new StoreError(
-      'invalid_input',
-      `Background must be one of ${figureBackgrounds.join(', ')}, not "${String(background)}".`,
-    );
-  }
+  const { dir, scale, formats, background } = checkReportArgs(args);
   checkCompareRunIds(runIds);
   const runs: RunDetail[] = [];
   const unknown: string[] = [];

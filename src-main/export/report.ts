@@ -146,11 +146,36 @@ export async function rasterizeSvg(svg: string): Promise<Buffer> {
   return sharp(Buffer.from(svg)).png().toBuffer();
 }
 
-/** Checks scale and formats before anything is read or written; `invalid_input` naming the allowed values. */
-export function checkFigureArgs(
-  scale: unknown,
-  formats: unknown,
-): { scale: number; formats: FigureFormat[] } {
+/**
+ * Checks a report's folder, scale, formats and background before anything is
+ * read or written (a run's report and a compare report alike); `invalid_input`
+ * naming what is allowed.
+ */
+export function checkReportArgs(args: {
+  dir: string;
+  scale?: unknown;
+  formats?: unknown;
+  background?: unknown;
+}): { dir: string; scale: number; formats: FigureFormat[]; background: FigureBackground } {
+  if (!isAbsolute(args.dir) || args.dir.includes('\0')) {
+    throw new StoreError(
+      'invalid_input',
+      `The report folder must be an absolute path without NUL characters, not "${args.dir.replace(/\0/g, '\\0')}".`,
+    );
+  }
+  const { scale, formats } = checkFigureArgs(args.scale, args.formats);
+  const background = args.background ?? 'light';
+  if (typeof background !== 'string' || !(figureBackgrounds as readonly string[]).includes(background)) {
+    throw new StoreError(
+      'invalid_input',
+      `Background must be one of ${figureBackgrounds.join(', ')}, not ${JSON.stringify(background)}.`,
+    );
+  }
+  return { dir: resolve(args.dir), scale, formats, background: background as FigureBackground };
+}
+
+/** Checks scale and formats; `invalid_input` naming the allowed values. */
+function checkFigureArgs(scale: unknown, formats: unknown): { scale: number; formats: FigureFormat[] } {
   const s = scale ?? defaultFigureScale;
   if (typeof s !== 'number' || !(figureScales as readonly number[]).includes(s)) {
     throw new StoreError(
@@ -187,21 +212,7 @@ export function checkFigureArgs(
  */
 export async function exportReport(args: ExportReportArgs): Promise<ExportReportResult> {
   const { store, runId } = args;
-  if (!isAbsolute(args.dir) || args.dir.includes('\0')) {
-    throw new StoreError(
-      'invalid_input',
-      `The report folder must be an absolute path without NUL characters, not "${args.dir.replace(/\0/g, '\\0')}".`,
-    );
-  }
-  const dir = resolve(args.dir);
-  const { scale, formats } = checkFigureArgs(args.scale, args.formats);
-  const background = args.background ?? 'light';
-  if (!(figureBackgrounds as readonly string[]).includes(background)) {
-    throw new StoreError(
-      'invalid_input',
-      `Background must be one of ${figureBackgrounds.join(', ')}, not "${String(background)}".`,
-    );
-  }
+  const { dir, scale, formats, background } = checkReportArgs(args);
   const run = store.getRun(runId);
   if (args.epoch !== undefined && !run.snapshotEpochs.includes(args.epoch)) {
     throw new StoreError(
