@@ -16,12 +16,14 @@ export const appPageUrl = `${appScheme}://${appHost}/index.html`;
 /**
  * Privileges of the app scheme, for `protocol.registerSchemesAsPrivileged`:
  * standard (a real origin, relative URLs, same-origin module workers), secure
- * (a secure context, like https), fetch. Not `bypassCSP`: the page keeps its policy.
+ * (a secure context, like https), fetch, and V8's code cache (the app's scripts compile
+ * once, not at every start). Not `bypassCSP`: the page keeps its policy.
  */
 export const appSchemePrivileges = {
   standard: true,
   secure: true,
   supportFetchAPI: true,
+  codeCache: true,
 } as const;
 
 /** The page the window shows: its URL split into what must match exactly. */

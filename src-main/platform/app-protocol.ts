@@ -40,7 +40,10 @@ export function createAppProtocolHandler(rendererDir: string): (request: Request
     } catch {
       return refuse(404, 'Not found.');
     }
-    const headers = { ...staticHeaders(found.contentType), 'Content-Length': String(body.byteLength) };
+    const headers = {
+      ...staticHeaders(found.contentType, found.file),
+      'Content-Length': String(body.byteLength),
+    };
     return new Response(request.method === 'HEAD' ? null : new Uint8Array(body), { status: 200, headers });
   };
 }

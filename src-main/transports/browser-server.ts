@@ -443,7 +443,7 @@ function serveStatic({
     return;
   }
   const file = found.file;
-  const headers = staticHeaders(found.contentType);
+  const headers = staticHeaders(found.contentType, file);
   res.writeHead(200, headers);
   if (req.method === 'HEAD') {
     res.end();

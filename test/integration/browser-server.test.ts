@@ -21,6 +21,7 @@ beforeEach(async () => {
   fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>VAE Studio</title>');
   fs.mkdirSync(path.join(rendererDir, 'assets'));
   fs.writeFileSync(path.join(rendererDir, 'assets', 'app.js'), 'console.log(1)');
+  fs.writeFileSync(path.join(rendererDir, 'assets', 'app-BairfB91.js'), 'console.log(2)');
   fs.writeFileSync(path.join(dataDir, 'secret.txt'), 'do not serve');
   core = createCore({ dataDir, shell: 'browser', version: '9.9.9' });
   server = await startBrowserServer({ core, port: 0, rendererDir, maxFrameBytes: 1024 });
@@ -168,6 +169,12 @@ describe('browser mode server', () => {
     expect(script.headers.get('content-security-policy')).toBe(index.headers.get('content-security-policy'));
     expect((await fetch(`${base()}/runs/abc`)).status).toBe(200);
     expect((await fetch(`${base()}/assets/missing.js`)).status).toBe(404);
+    // The page is asked for at every start; a file named after its content is kept.
+    expect(index.headers.get('cache-control')).toBe('no-store');
+    expect(script.headers.get('cache-control')).toBeNull();
+    const hashed = await fetch(`${base()}/assets/app-BairfB91.js`);
+    expect(await hashed.text()).toBe('console.log(2)');
+    expect(hashed.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     for (const attempt of ['/..%2fsecret.txt', '/%2e%2e/%2e%2e/etc/passwd', '/assets/..%2f..%2fsecret.txt']) {
       const res = await fetch(`${base()}${attempt}`);
       expect(await res.text()).not.toContain('do not serve');

@@ -44,9 +44,14 @@ const foreign = [
 ];
 
 describe('the desktop window trusts app://vae-studio/index.html only', () => {
-  it('names a standard, secure, fetch-capable scheme that keeps its CSP', () => {
+  it('names a standard, secure, fetch-capable scheme with a code cache that keeps its CSP', () => {
     expect(appPageUrl).toBe('app://vae-studio/index.html');
-    expect(appSchemePrivileges).toEqual({ standard: true, secure: true, supportFetchAPI: true });
+    expect(appSchemePrivileges).toEqual({
+      standard: true,
+      secure: true,
+      supportFetchAPI: true,
+      codeCache: true,
+    });
     expect(page).toEqual({ protocol: 'app:', host: 'vae-studio', pathname: '/index.html' });
   });
 

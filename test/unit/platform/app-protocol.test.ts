@@ -15,6 +15,9 @@ fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>VA
 fs.writeFileSync(path.join(rendererDir, 'assets', 'figure-worker-1.js'), 'self.onmessage = () => {};');
 fs.writeFileSync(path.join(rendererDir, 'assets', 'index-1.css'), 'body { margin: 0 }');
 fs.writeFileSync(path.join(rendererDir, 'assets', 'blob.bin'), Buffer.from([0, 1, 2]));
+// Named after its content, as the build names what it writes into assets/.
+fs.writeFileSync(path.join(rendererDir, 'assets', 'index-rZQw6u51.js'), 'export {};');
+fs.writeFileSync(path.join(rendererDir, 'index-rZQw6u51.js'), 'export {};');
 fs.writeFileSync(path.join(work, 'secret.txt'), 'secret');
 fs.writeFileSync(path.join(work, 'renderer-evil.txt'), 'secret');
 
@@ -49,6 +52,18 @@ describe('the app:// protocol handler', () => {
     const bytes = await get('app://vae-studio/assets/blob.bin');
     expect(bytes.headers.get('content-type')).toBe('application/octet-stream');
     expect([...new Uint8Array(await bytes.arrayBuffer())]).toEqual([0, 1, 2]);
+  });
+
+  it('lets a browser keep a file named after its content, and nothing else', async () => {
+    const hashed = await get('app://vae-studio/assets/index-rZQw6u51.js');
+    expect(hashed.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    // Not named after a hash, or not in assets/: asked for again each time.
+    expect((await get('app://vae-studio/assets/blob.bin')).headers.get('cache-control')).toBeNull();
+    expect((await get('app://vae-studio/index-rZQw6u51.js')).headers.get('cache-control')).toBeNull();
+    expect(
+      (await get('app://vae-studio/assets/missing-rZQw6u51.js')).headers.get('cache-control'),
+    ).toBeNull();
+    expect((await get('app://vae-studio/')).headers.get('cache-control')).toBe('no-store');
   });
 
   it('answers the folder itself with index.html, HEAD with headers only', async () => {
