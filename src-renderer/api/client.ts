@@ -1,5 +1,7 @@
 import { createSocketApi } from '../../shared/api-client';
 import { preloadGlobalName, uploadPath, uploadTokenHeader, wsPath, type VaeApi } from '../../shared/contract';
+import { whenIdle } from '../lib/frame';
+import { withPrefetch, type PrefetchingApi } from './prefetch';
 import type { SnapshotAnswer, SnapshotRequest } from './snapshot-worker';
 
 // The only module that knows how the renderer reaches the core: the Electron
@@ -28,8 +30,19 @@ function preloadApi(): VaeApi | null {
   return candidate ? (candidate as VaeApi) : null;
 }
 
-/** Connects to the core through whichever transport this page has. */
-export async function connect(): Promise<VaeApi> {
+let connecting: Promise<PrefetchingApi> | null = null;
+
+/**
+ * Connects to the core through whichever transport this page has, once: the page's first
+ * script starts it (boot.ts) while the app's scripts load, and the app takes the same
+ * connection.
+ */
+export function connect(): Promise<PrefetchingApi> {
+  connecting ??= open().then(withPrefetch);
+  return connecting;
+}
+
+async function open(): Promise<VaeApi> {
   const viaPreload = preloadApi();
   if (viaPreload) return viaPreload;
   const token = takeToken(window.location, window.sessionStorage, window.history);
@@ -115,9 +128,10 @@ export function withSnapshotsOffThread<A extends VaeApi>(api: A, url: string): A
     }
     return overPage(arg);
   };
-  // Started with the connection, not at the first epoch's end: starting a worker takes the
-  // page's thread a few ms, and loading its script takes the worker longer.
-  snapshotWorker();
+  // Started soon after the connection, not at the first epoch's end: starting a worker takes
+  // the page's thread a few ms, and loading its script takes the worker longer. Not before
+  // the page is idle, though: at start-up those ms came before the first view's rows.
+  whenIdle(() => void snapshotWorker());
   return { ...api, call: { ...api.call, 'runs:snapshot': snapshot } };
 }
 

@@ -1,32 +1,22 @@
 import { defineStore } from 'pinia';
 import { computed, reactive, ref, shallowRef, watch } from 'vue';
 import type { RunSortKey, Unsubscribe } from '../../shared/contract';
-import type { RunStatus, RunSummary } from '../../shared/run';
+import type { RunSummary } from '../../shared/run';
+import { defaultRunsQuery, firstPageSize, pageSize, runsPage, type RunsQuery } from '../lib/runs-query';
 import { useAppStore } from './app';
 import { callApi, valueOr } from './call';
 
-/** Filters and order of the runs list. */
-export interface RunsQuery {
-  text: string;
-  /** Empty: every status. */
-  status: RunStatus | '';
-  /** Empty: every dataset. */
-  dataset: string;
-  sort: RunSortKey;
-  descending: boolean;
-}
+export { firstPageSize, pageSize, type RunsQuery };
 
-/** The first page is small so the first rows show at once; the rest follow in pages that each parse in a few ms. */
-export const firstPageSize = 100;
-export const pageSize = 1000;
-
-// One collator for every comparison: String#localeCompare builds one per call.
-const collator = new Intl.Collator(undefined, { sensitivity: 'base' });
+// One collator for every comparison: String#localeCompare builds one per call. Made at the
+// first sort by name, not at start-up: a collator loads ICU's data, which the list's first
+// rows need not wait for.
+let collator: Intl.Collator | null = null;
 
 function compareRuns(a: RunSummary, b: RunSummary, key: RunSortKey): number {
   switch (key) {
     case 'name':
-      return collator.compare(a.name, b.name);
+      return (collator ??= new Intl.Collator(undefined, { sensitivity: 'base' })).compare(a.name, b.name);
     case 'status':
       return a.status.localeCompare(b.status);
     case 'testLoss':
@@ -54,13 +44,7 @@ export const useRunsStore = defineStore('runs', () => {
   const error = ref<string | null>(null);
   /** Why the last rename, notes change or delete failed. */
   const actionError = ref<string | null>(null);
-  const query = reactive<RunsQuery>({
-    text: '',
-    status: '',
-    dataset: '',
-    sort: 'createdAt',
-    descending: true,
-  });
+  const query = reactive<RunsQuery>(defaultRunsQuery());
   /** Runs ticked for comparison; kept by id, so rows scrolled out of view stay ticked. */
   const selected = ref<string[]>([]);
   const selectedSet = computed(() => new Set(selected.value));
@@ -90,14 +74,8 @@ export const useRunsStore = defineStore('runs', () => {
     const mine = ++generation;
     loading.value = true;
     complete.value = false;
-    const filters = {
-      sort: query.sort,
-      descending: query.descending,
-      ...(query.text.trim() ? { text: query.text.trim() } : {}),
-      ...(query.status ? { status: [query.status] } : {}),
-      ...(query.dataset ? { dataset: query.dataset } : {}),
-    };
-    const result = await callApi(app.api, 'runs:list', { ...filters, limit: firstPageSize });
+    const asked = { ...query };
+    const result = await callApi(app.api, 'runs:list', runsPage(asked, firstPageSize));
     if (mine !== generation) return;
     const first = valueOr(result, (m) => (error.value = m));
     if (!first) {
@@ -110,7 +88,7 @@ export const useRunsStore = defineStore('runs', () => {
     let got = first.length;
     let more = first.length === firstPageSize;
     while (more) {
-      const page = await callApi(app.api, 'runs:list', { ...filters, limit: pageSize, offset: got });
+      const page = await callApi(app.api, 'runs:list', runsPage(asked, pageSize, got));
       if (mine !== generation) return;
       const value = valueOr(page, (m) => (error.value = m));
       if (!value) break;
