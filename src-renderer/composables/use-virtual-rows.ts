@@ -33,8 +33,10 @@ export function rowWindow(args: {
 
 /**
  * Windowing for a scrolling container of fixed-height rows: renders only what is in
- * view, so ten thousand runs cost what forty do. Before the container has a size
- * (or where there is no layout, as in tests) the window's height stands in.
+ * view, so ten thousand runs cost what forty do. Until the container has been laid out
+ * `estimate()` (or the window's height) stands in for its height; its real height comes
+ * from a ResizeObserver, which reads it after the browser's own layout: reading it as the
+ * rows mount would force a layout of its own, and a second render when the guess was off.
  * `headerHeight` px of the container's top are a sticky header above the first row, which
  * rows scroll under.
  */
@@ -44,6 +46,8 @@ export function useVirtualRows(args: {
   rowHeight: number;
   overscan?: number;
   headerHeight?: number;
+  /** The container's height (px, inside its borders) before it is measured. */
+  estimate?: () => number;
 }) {
   const header = args.headerHeight ?? 0;
   const scrollTop = ref(0);
@@ -52,9 +56,7 @@ export function useVirtualRows(args: {
   let observer: ResizeObserver | null = null;
 
   function measure(): void {
-    const el = args.container.value;
-    scrollTop.value = el?.scrollTop ?? 0;
-    viewport.value = el?.clientHeight ?? 0;
+    viewport.value = args.container.value?.clientHeight ?? 0;
   }
   function onScroll(): void {
     scrollTop.value = args.container.value?.scrollTop ?? 0;
@@ -66,13 +68,14 @@ export function useVirtualRows(args: {
       old?.removeEventListener('scroll', onScroll);
       observer?.disconnect();
       observer = null;
+      // A new container starts at the top.
+      scrollTop.value = 0;
       if (!el) return;
       el.addEventListener('scroll', onScroll, { passive: true });
       if (typeof ResizeObserver !== 'undefined') {
         observer = new ResizeObserver(measure);
         observer.observe(el);
-      }
-      measure();
+      } else measure();
     },
     { immediate: true, flush: 'post' },
   );
@@ -86,7 +89,7 @@ export function useVirtualRows(args: {
       count: args.count.value,
       rowHeight: args.rowHeight,
       scrollTop: scrollTop.value,
-      viewport: Math.max(0, (viewport.value || (globalThis.innerHeight ?? 800)) - header),
+      viewport: Math.max(0, (viewport.value || args.estimate?.() || globalThis.innerHeight || 800) - header),
       overscan,
     }),
   );

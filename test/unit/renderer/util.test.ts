@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { boundsMessage, hyperparamFields, presets } from '../../../shared/hyperparams';
 import { csvField, metricsCsv } from '../../../shared/csv';
 import { estimateEta, formatDuration } from '../../../src-renderer/lib/eta';
-import { formatHyperparam, formatLoss } from '../../../src-renderer/lib/format';
+import { formatCount, formatHyperparam, formatLoss } from '../../../src-renderer/lib/format';
 import {
   changedKeys,
   formFromHyperparams,
@@ -66,6 +66,26 @@ describe('formatting', () => {
     expect(formatHyperparam(0.001)).toBe('1e-3');
     expect(formatHyperparam([512, 256])).toBe('512-256');
     expect(formatHyperparam(null)).toBe('all');
+  });
+
+  it('groups counts by thousands with commas, as en-US does', () => {
+    const counts = [0, 7, 999, 1000, 10_000, 123_456, 1_234_567, -1234, 1234.6, -0.4];
+    expect(counts.map(formatCount)).toEqual([
+      '0',
+      '7',
+      '999',
+      '1,000',
+      '10,000',
+      '123,456',
+      '1,234,567',
+      '-1,234',
+      '1,235',
+      '0',
+    ]);
+    // As toLocaleString writes them, but for -0, which reads as 0.
+    const nonZero = counts.filter((c) => Math.round(c) !== 0);
+    expect(nonZero.map(formatCount)).toEqual(nonZero.map((c) => Math.round(c).toLocaleString('en-US')));
+    expect(formatCount(Number.NaN)).toBe('NaN');
   });
 });
 
