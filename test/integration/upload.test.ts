@@ -282,9 +282,9 @@ describe('browser-mode upload', () => {
     for (const file of files) entries[path.basename(file)] = new Uint8Array(fs.readFileSync(file));
     const broken = Object.keys(entries).at(-1);
     expect(broken).toBe('t10k-labels-idx1-ubyte');
-    expect((await put('mnist.zip', damagedZip(zipSync(entries), 't10k-labels-idx1-ubyte', 'corrupt'))).status).toBe(
-      204,
-    );
+    expect(
+      (await put('mnist.zip', damagedZip(zipSync(entries), 't10k-labels-idx1-ubyte', 'corrupt'))).status,
+    ).toBe(204);
     const result = await api.call['datasets:importUpload']({ kind: 'idx', name: 'tiny-idx', uploadId: id });
     expect(!result.ok && result.error).toEqual({
       code: 'invalid_input',
