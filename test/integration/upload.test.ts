@@ -3,6 +3,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { zipSync } from 'fflate';
+import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { createSocketApi } from '../../shared/api-client';
@@ -11,6 +12,7 @@ import { createCore, type Core } from '../../src-main/core/core';
 import { startBrowserServer, type BrowserServer } from '../../src-main/transports/browser-server';
 import { writeTinyIdxSet } from '../fixtures/datasets/idx-fixtures';
 import { writeImageFolder } from '../fixtures/datasets/image-fixtures';
+import { damagedZip, type ZipDamage } from '../fixtures/datasets/zip-damage';
 
 // Browser mode's upload endpoint over loopback, against a real core and data folder.
 
@@ -242,6 +244,65 @@ describe('browser-mode upload', () => {
     expect(leftovers()).toEqual([]);
   });
 
+  it.each<[ZipDamage, string]>([
+    ['corrupt', 'does not inflate'],
+    ['truncated', 'does not inflate'],
+    ['cut', 'is shorter than it declares'],
+    ['checksum', 'fails its checksum'],
+    ['short', 'is shorter than it declares'],
+  ])(
+    'refuses a zip of class folders whose last image is broken (%s) after the others were unpacked, keeping nothing; the same name then imports',
+    async (damage, what) => {
+      const files = await classFolderZip();
+      const names = Object.keys(files);
+      // Entries unpack in the zip's order: nineteen images are on disk when the last one fails.
+      const broken = names.at(-1) as string;
+      expect(names.length).toBe(20);
+      const zip = damagedZip(zipSync(files), broken, damage);
+      expect((await put('digits.zip', new Uint8Array(zip))).status).toBe(204);
+      const arg = { kind: 'folder', name: 'digits', uploadId: id, size: 8, channels: 1 } as const;
+      const result = await api.call['datasets:importUpload'](arg);
+      expect(!result.ok && result.error).toEqual({
+        code: 'invalid_input',
+        message: `digits.zip is damaged: "${broken}" ${what}; zip the dataset again and upload that.`,
+      });
+      expectNothingOf('digits');
+      // The good zip, under the same name and upload id, imports.
+      expect((await put('digits.zip', new Uint8Array(zipSync(files)))).status).toBe(204);
+      const retry = await api.call['datasets:importUpload'](arg);
+      expect(retry.ok && retry.value).toMatchObject({ name: 'digits', labels: ['even', 'odd'] });
+      expect(retry.ok && retry.value.trainCount + retry.value.testCount).toBe(20);
+      expect(leftovers()).toEqual([]);
+    },
+  );
+
+  it('refuses a zip of IDX files whose last file is broken after the others were unpacked, keeping nothing; the same name then imports', async () => {
+    const { files } = await writeTinyIdxSet(src);
+    const entries: Record<string, Uint8Array> = { 'labels.txt': new TextEncoder().encode('cat\ndog\neel\n') };
+    for (const file of files) entries[path.basename(file)] = new Uint8Array(fs.readFileSync(file));
+    const broken = Object.keys(entries).at(-1);
+    expect(broken).toBe('t10k-labels-idx1-ubyte');
+    expect(
+      (await put('mnist.zip', damagedZip(zipSync(entries), 't10k-labels-idx1-ubyte', 'corrupt'))).status,
+    ).toBe(204);
+    const result = await api.call['datasets:importUpload']({ kind: 'idx', name: 'tiny-idx', uploadId: id });
+    expect(!result.ok && result.error).toEqual({
+      code: 'invalid_input',
+      message:
+        'mnist.zip is damaged: "t10k-labels-idx1-ubyte" does not inflate; zip the dataset again and upload that.',
+    });
+    expectNothingOf('tiny-idx');
+    expect((await put('mnist.zip', new Uint8Array(zipSync(entries)))).status).toBe(204);
+    const retry = await api.call['datasets:importUpload']({ kind: 'idx', name: 'tiny-idx', uploadId: id });
+    expect(retry.ok && retry.value).toMatchObject({
+      name: 'tiny-idx',
+      trainCount: 5,
+      testCount: 2,
+      labels: ['cat', 'dog', 'eel'],
+    });
+    expect(leftovers()).toEqual([]);
+  });
+
   it('drops an upload whose connection stalls mid-file, closing the connection', async () => {
     // The network goes away without closing the connection: no more bytes, no reset.
     const closed = await new Promise<string>((resolve) => {
@@ -271,6 +332,25 @@ describe('browser-mode upload', () => {
     expect(leftovers()).toEqual([]);
   });
 });
+
+/** Nothing of a refused import: no upload folder (nor its unpacked files), no dataset folder, no dataset row. */
+function expectNothingOf(name: string): void {
+  expect(leftovers()).toEqual([]);
+  expect(fs.existsSync(path.join(dataDir, 'datasets', name))).toBe(false);
+  expect(() => core.store.getDataset(name)).toThrow(`There is no dataset named "${name}".`);
+}
+
+/** Twenty 8×8 grey PNGs in two class folders, as a zip of the folder `digits` would hold them. */
+async function classFolderZip(): Promise<Record<string, Uint8Array>> {
+  const out: Record<string, Uint8Array> = {};
+  for (let i = 0; i < 20; i++) {
+    const png = await sharp(Buffer.alloc(64, i * 12), { raw: { width: 8, height: 8, channels: 1 } })
+      .png()
+      .toBuffer();
+    out[`digits/${i % 2 ? 'odd' : 'even'}/${String(i).padStart(2, '0')}.png`] = new Uint8Array(png);
+  }
+  return out;
+}
 
 /** A folder's files as fflate's zip input, paths relative to `root`. */
 function zipTree(root: string): Record<string, Uint8Array> {

@@ -5,6 +5,7 @@ import { zipSync, type ZipOptions } from 'fflate';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DatasetError } from '../../../src-main/datasets/errors';
 import { unpackZip, uploadedZip, type ZipKind } from '../../../src-main/datasets/unzip';
+import { damagedZip, type ZipDamage } from '../../fixtures/datasets/zip-damage';
 
 // Zips are built with fflate and, for what no honest tool writes, patched byte by byte.
 
@@ -197,6 +198,35 @@ describe('unpacking an uploaded zip', () => {
       'set.zip is not a readable zip file (no end of central directory); zip the dataset again and upload that.',
     );
   });
+
+  it.each<[ZipDamage, string]>([
+    ['corrupt', 'does not inflate'],
+    ['truncated', 'does not inflate'],
+    ['cut', 'is shorter than it declares'],
+    ['checksum', 'fails its checksum'],
+    ['short', 'is shorter than it declares'],
+  ])(
+    'stops at an entry broken mid-zip (%s) after those before it were written, naming the zip',
+    async (damage, what) => {
+      // Twelve entries; the ninth is broken, so eight are on disk when it is reached.
+      const files: Files = {};
+      const names: string[] = [];
+      for (let i = 0; i < 12; i++) {
+        const name = `set/c${i % 2}/${String(i).padStart(2, '0')}.png`;
+        files[name] = new Uint8Array(300).map((_, j) => (j * (i + 1)) % 251);
+        names.push(name);
+      }
+      const broken = names[8] as string;
+      const error = await refusal(damagedZip(zipSync(files), broken, damage));
+      expect(error.code).toBe('invalid_input');
+      expect(error.message).toBe(
+        `set.zip is damaged: "${broken}" ${what}; zip the dataset again and upload that.`,
+      );
+      // What came before is left for the caller to remove (the upload's folder goes whole); nothing after.
+      const before = names.slice(0, 8).sort();
+      expect(written().filter((p) => p !== broken)).toEqual(before);
+    },
+  );
 
   it('finds the one zip of an upload, and refuses a zip mixed with loose files', async () => {
     writeFileSync(join(dir, 'a.png'), png(1));
