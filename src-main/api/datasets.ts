@@ -4,7 +4,14 @@ import type { EventBus } from '../core/event-bus';
 import type { HandlerTable } from '../core/dispatcher';
 import { AppError } from '../core/app-error';
 import type { DatasetImportArg, DatasetInfo } from '../../shared/contract';
-import { importFolder, importIdx, listDatasets, loadDataset, setClassNames } from '../datasets';
+import {
+  assertNameFree,
+  importFolder,
+  importIdx,
+  listDatasets,
+  loadDataset,
+  setClassNames,
+} from '../datasets';
 import { DatasetError } from '../datasets/errors';
 import { discardUpload, MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES, uploadDir } from '../datasets/uploads';
 import { unpackZip, uploadedZip } from '../datasets/unzip';
@@ -87,6 +94,9 @@ export function datasetHandlers({
             'Nothing was uploaded for this import; choose the files again.',
           );
         }
+        // A name that can never be used is said before a large zip is unpacked for nothing
+        // (the import checks it again, as for a path on the server).
+        await assertNameFree(dataDir, arg.name);
         // One .zip is the dataset packed: unpacked beside it, with its own checks first.
         const zipName = await uploadedZip(dir);
         const root = zipName

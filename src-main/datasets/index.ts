@@ -9,7 +9,14 @@ export { fillBatch, pixelsPerImage } from './batch';
 export type { FillBatchArgs } from './batch';
 export { datasetHash } from './hash';
 export { MNIST_NAME, MNIST_HASH, loadMnist, mnistInfo } from './mnist';
-export { deleteDataset, listDatasets, loadDataset, setClassNames, validateDatasetName } from './store';
+export {
+  assertNameFree,
+  deleteDataset,
+  listDatasets,
+  loadDataset,
+  setClassNames,
+  validateDatasetName,
+} from './store';
 export type { DatasetImportResult } from './store';
 export { importIdx } from './import-idx';
 export type { ImportIdxArgs } from './import-idx';

@@ -303,6 +303,23 @@ describe('browser-mode upload', () => {
     expect(leftovers()).toEqual([]);
   });
 
+  it('refuses a name that cannot be used before unpacking the zip, keeping nothing', async () => {
+    // Damaged, so that unpacking it first would answer "damaged" instead.
+    const zip = damagedZip(zipSync(await classFolderZip()), 'digits/odd/19.png', 'corrupt');
+    fs.mkdirSync(path.join(dataDir, 'datasets', 'Taken'), { recursive: true });
+    const refusals = {
+      mnist: 'The name "mnist" is reserved for the bundled MNIST set; choose another name.',
+      taken: 'A dataset named "Taken" already exists; choose another name or delete it first.',
+    };
+    for (const [name, message] of Object.entries(refusals)) {
+      expect((await put('digits.zip', new Uint8Array(zip))).status).toBe(204);
+      const arg = { kind: 'folder', name, uploadId: id, size: 8, channels: 1 } as const;
+      const result = await api.call['datasets:importUpload'](arg);
+      expect(!result.ok && result.error).toEqual({ code: 'conflict', message });
+      expect(leftovers()).toEqual([]);
+    }
+  });
+
   it('drops an upload whose connection stalls mid-file, closing the connection', async () => {
     // The network goes away without closing the connection: no more bytes, no reset.
     const closed = await new Promise<string>((resolve) => {
