@@ -371,3 +371,10 @@ export type ServerFrame =
 
 /** Path of the WebSocket endpoint in browser mode. */
 export const wsPath = '/api';
+
+/**
+ * Query parameter of the WebSocket URL that may carry the connection's first request, a
+ * {@link ClientFrame} as JSON: answered as the connection opens, exactly as if it had been
+ * sent as the first frame (same checks, same size limit).
+ */
+export const firstParam = 'first';

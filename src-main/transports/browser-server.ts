@@ -5,7 +5,7 @@ import { isIPv4, isIPv6, type AddressInfo, type Socket } from 'node:net';
 import * as os from 'node:os';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { uploadPath, uploadTokenHeader, wsPath, type ServerFrame } from '../../shared/contract';
+import { firstParam, uploadPath, uploadTokenHeader, wsPath, type ServerFrame } from '../../shared/contract';
 import { err, type ErrorCode, type Result } from '../../shared/result';
 import { decodeWire, encodeWire } from '../../shared/wire';
 import type { Core } from '../core/core';
@@ -326,15 +326,19 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
   });
 
   const clients = new Set<WebSocket>();
-  wss.on('connection', (ws: WebSocket) => {
+  wss.on('connection', (ws: WebSocket, req: http.IncomingMessage) => {
     clients.add(ws);
     ws.on('close', () => clients.delete(ws));
     ws.on('error', () => clients.delete(ws));
-    ws.on('message', (data, isBinary) => {
-      answer({ ws, data: data as Buffer, isBinary }).catch((error: unknown) => {
+    const onFrame = (data: Buffer, isBinary: boolean) => {
+      answer({ ws, data, isBinary }).catch((error: unknown) => {
         logError('[serve] a request frame failed unexpectedly', error);
       });
-    });
+    };
+    ws.on('message', (data, isBinary) => onFrame(data as Buffer, isBinary));
+    // The page's first request may come in the URL, answered now rather than a round trip later.
+    const first = parseTarget(req.url)?.searchParams.get(firstParam);
+    if (first) onFrame(Buffer.from(first, 'utf8'), false);
   });
 
   async function answer({ ws, data, isBinary }: { ws: WebSocket; data: Buffer; isBinary: boolean }) {

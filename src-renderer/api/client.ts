@@ -1,7 +1,16 @@
 import { createSocketApi } from '../../shared/api-client';
-import { preloadGlobalName, uploadPath, uploadTokenHeader, wsPath, type VaeApi } from '../../shared/contract';
+import {
+  firstParam,
+  preloadGlobalName,
+  uploadPath,
+  uploadTokenHeader,
+  wsPath,
+  type VaeApi,
+} from '../../shared/contract';
+import { err, type Result } from '../../shared/result';
+import { decodeWire, encodeWire } from '../../shared/wire';
 import { whenIdle } from '../lib/frame';
-import { withPrefetch, type PrefetchingApi } from './prefetch';
+import { withPrefetch, type EarlyQuestion, type PrefetchingApi } from './prefetch';
 import type { SnapshotAnswer, SnapshotRequest } from './snapshot-worker';
 
 // The only module that knows how the renderer reaches the core: the Electron
@@ -35,16 +44,25 @@ let connecting: Promise<PrefetchingApi> | null = null;
 /**
  * Connects to the core through whichever transport this page has, once: the page's first
  * script starts it (boot.ts) while the app's scripts load, and the app takes the same
- * connection.
+ * connection. `first` is asked at once, its answer kept for the first call that asks the same.
  */
-export function connect(): Promise<PrefetchingApi> {
-  connecting ??= open().then(withPrefetch);
+export function connect(first?: EarlyQuestion): Promise<PrefetchingApi> {
+  connecting ??= open(first).then(({ api, firstAnswer }) => {
+    const prefetching = withPrefetch(api);
+    if (first) prefetching.prefetch(first, firstAnswer ?? undefined);
+    return prefetching;
+  });
   return connecting;
 }
 
-async function open(): Promise<VaeApi> {
+/** The id of a request that rides in the socket's URL; the client's own ids start at 1. */
+const firstId = 0;
+
+async function open(
+  first: EarlyQuestion | undefined,
+): Promise<{ api: VaeApi; firstAnswer: Promise<Result<unknown>> | null }> {
   const viaPreload = preloadApi();
-  if (viaPreload) return viaPreload;
+  if (viaPreload) return { api: viaPreload, firstAnswer: null };
   const token = takeToken(window.location, window.sessionStorage, window.history);
   if (!token) {
     throw new ConnectError(
@@ -53,7 +71,12 @@ async function open(): Promise<VaeApi> {
   }
   const protocol = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
   const url = `${protocol}//${window.location.host}${wsPath}?token=${encodeURIComponent(token)}`;
-  const socket = new WebSocket(url);
+  // The first question rides in the URL: the server answers it as the connection opens, while
+  // a question sent after 'open' would wait for this page's thread to see the socket open,
+  // and at start-up that thread is busy with the app's scripts.
+  const firstFrame = first ? encodeWire({ id: firstId, command: first.command, arg: first.arg }) : null;
+  const socket = new WebSocket(firstFrame ? `${url}&${firstParam}=${encodeURIComponent(firstFrame)}` : url);
+  const firstAnswer = firstFrame ? answerOf(socket, firstId) : null;
   await new Promise<void>((resolve, reject) => {
     socket.addEventListener('open', () => resolve(), { once: true });
     socket.addEventListener(
@@ -70,7 +93,27 @@ async function open(): Promise<VaeApi> {
       { once: true },
     );
   });
-  return withSnapshotsOffThread(createSocketApi(socket), url);
+  return { api: withSnapshotsOffThread(createSocketApi(socket), url), firstAnswer };
+}
+
+/** The answer to request `id` on `socket` (the client's own listener leaves ids it did not send). */
+function answerOf(socket: WebSocket, id: number): Promise<Result<unknown>> {
+  return new Promise((resolve) => {
+    const prefix = `{"id":${id},`;
+    const onMessage = (event: MessageEvent) => {
+      if (typeof event.data !== 'string' || !event.data.startsWith(prefix)) return;
+      socket.removeEventListener('message', onMessage);
+      try {
+        resolve((decodeWire(event.data) as { result: Result<unknown> }).result);
+      } catch {
+        resolve(err('malformed_message', 'The answer to the first request is not valid JSON.'));
+      }
+    };
+    socket.addEventListener('message', onMessage);
+    socket.addEventListener('close', () =>
+      resolve(err('unavailable', 'The connection to VAE Studio was closed; reload the page.')),
+    );
+  });
 }
 
 /**

@@ -4,14 +4,22 @@ import type { Result } from '../../shared/result';
 // A view asks for its data once the app's scripts have loaded and mounted it. Asked by the
 // page's first script instead, the answer travels while those scripts load.
 
+/** A question asked before anyone needs its answer, and the events after which the answer is stale. */
+export interface EarlyQuestion<K extends CommandName = CommandName> {
+  command: K;
+  arg: CommandArg<K>;
+  staleOn: readonly EventName[];
+}
+
 /** A {@link VaeApi} that can ask before anyone needs the answer. */
 export interface PrefetchingApi extends VaeApi {
   /**
-   * Asks `command` with `arg` now. The next call of `command` takes the answer when it asks
-   * with an equal argument and none of the `staleOn` events came meanwhile; any other call
-   * of `command` drops it and asks afresh. An answer is given once.
+   * Asks `question` now, or takes its `answer` when it was asked another way. The next call
+   * of its command takes the answer when it asks with an equal argument and none of the
+   * `staleOn` events came meanwhile; any other call of that command drops it and asks afresh.
+   * An answer is given once.
    */
-  prefetch<K extends CommandName>(command: K, arg: CommandArg<K>, staleOn: readonly EventName[]): void;
+  prefetch(question: EarlyQuestion, answer?: Promise<Result<unknown>>): void;
 }
 
 interface Early {
@@ -46,11 +54,11 @@ export function withPrefetch<A extends VaeApi>(api: A): A & PrefetchingApi {
   return {
     ...api,
     call: call as unknown as VaeApi['call'],
-    prefetch(command, arg, staleOn) {
+    prefetch({ command, arg, staleOn }, answer) {
       take(command);
       const early: Early = {
         key: canonical(arg),
-        answer: direct[command](arg),
+        answer: answer ?? direct[command](arg),
         stale: false,
         stopWatching: [],
       };

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createSocketApi } from '../../shared/api-client';
-import type { AppInfo } from '../../shared/contract';
+import { firstParam, type AppInfo } from '../../shared/contract';
 import { decodeWire } from '../../shared/wire';
 import { createCore, type Core } from '../../src-main/core/core';
 import { startBrowserServer, type BrowserServer } from '../../src-main/transports/browser-server';
@@ -87,6 +87,55 @@ describe('browser mode server', () => {
     expect(info.backends.map((b) => b.name)).toEqual(['tensorflow', 'webgpu', 'wasm', 'cpu']);
     expect(info.backends.find((b) => b.name === 'cpu')?.available).toBe(true);
     api.close();
+  });
+
+  it('answers a first request carried in the URL as the connection opens, checked as any frame', async () => {
+    /** Opens with `first` in the URL; resolves the frames received before the given number arrive. */
+    const framesOf = async (first: string, count: number) => {
+      const ws = new WebSocket(`${apiUrl(server.token)}&${firstParam}=${encodeURIComponent(first)}`);
+      const frames: unknown[] = [];
+      await new Promise<void>((resolve, reject) => {
+        ws.on('message', (data: Buffer) => {
+          frames.push(decodeWire(data.toString('utf8')));
+          if (frames.length === count) resolve();
+        });
+        ws.once('error', reject);
+      });
+      return { ws, frames };
+    };
+    const asked = await framesOf('{"id":0,"command":"runs:list","arg":{"limit":5}}', 1);
+    expect(asked.frames).toEqual([{ id: 0, result: { ok: true, value: [] } }]);
+    // The connection goes on as usual.
+    const api = createSocketApi(asked.ws);
+    expect((await api.call['app:info']({})).ok).toBe(true);
+    api.close();
+    // The same answers as a frame: no shortcut past the checks.
+    const cases: [string, unknown][] = [
+      ['{"id": 0, "command": ', { id: null, result: { ok: false, error: { code: 'malformed_message' } } }],
+      [
+        '{"id":7,"command":"runs:nope","arg":{}}',
+        { id: 7, result: { ok: false, error: { code: 'unknown_command' } } },
+      ],
+      [
+        '{"id":8,"command":"runs:list","arg":{"limit":-1}}',
+        { id: 8, result: { ok: false, error: { code: 'invalid_argument' } } },
+      ],
+      [
+        `{"id":9,"command":"runs:list","arg":{"text":"${'x'.repeat(1100)}"}}`,
+        { id: null, result: { ok: false, error: { code: 'payload_too_large' } } },
+      ],
+    ];
+    for (const [first, expected] of cases) {
+      const { ws, frames } = await framesOf(first, 1);
+      expect(frames[0]).toMatchObject(expected as object);
+      ws.close();
+    }
+    // Without the token, the URL's request is never answered: the connection is refused.
+    expect(
+      await handshake(
+        `${apiUrl(null)}?${firstParam}=${encodeURIComponent('{"id":0,"command":"app:info","arg":{}}')}`,
+      ),
+    ).toBe(401);
   });
 
   it('refuses a connection without the token, or with a wrong one', async () => {

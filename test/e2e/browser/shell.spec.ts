@@ -64,3 +64,30 @@ test('a stale token from an earlier launch is refused with a readable message', 
   await page.goto(`${app.origin}/?token=from-yesterday#/about`);
   await expect(page.getByTestId('connection-error')).toContainText('the token is wrong or stale');
 });
+
+test('the runs list’s first page is asked for with the connection, once', async ({ page, app }) => {
+  const sockets: string[] = [];
+  const listsSent: string[] = [];
+  page.on('websocket', (ws) => {
+    sockets.push(ws.url());
+    ws.on('framesent', ({ payload }) => {
+      if (String(payload).includes('"command":"runs:list"')) listsSent.push(String(payload));
+    });
+  });
+  await page.goto(`${app.url}#/runs`);
+  await expect(page.getByTestId('runs-empty')).toBeVisible();
+  // The page's first script asked in the socket's URL; the runs store took that answer and
+  // asked nothing itself (the snapshot worker's own connection carries no question).
+  const first = sockets.map((url) => new URL(url).searchParams.get('first')).filter((f) => f !== null);
+  expect(first.map((f) => JSON.parse(f) as unknown)).toEqual([
+    { id: 0, command: 'runs:list', arg: { sort: 'createdAt', descending: true, limit: 100 } },
+  ]);
+  expect(listsSent).toEqual([]);
+
+  // Elsewhere the connection asks nothing before the app does.
+  sockets.length = 0;
+  await page.goto(`${app.url}#/about`);
+  await expect(page.getByTestId('about-version')).toBeVisible();
+  expect(sockets.length).toBeGreaterThan(0);
+  expect(sockets.filter((url) => new URL(url).searchParams.has('first'))).toEqual([]);
+});

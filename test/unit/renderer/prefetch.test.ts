@@ -39,6 +39,7 @@ function countingApi() {
 }
 
 const firstPage = runsPage(defaultRunsQuery(), firstPageSize);
+const question = { command: 'runs:list', arg: firstPage, staleOn: runsListChanges } as const;
 // The store's argument, its keys in another order: the same question.
 const sameAsked = { limit: 100, descending: true, sort: 'createdAt' } as const;
 
@@ -46,7 +47,7 @@ describe('answers asked for before the app needs them', () => {
   it('gives the early answer to the first call that asks the same, once, and stops watching', async () => {
     const t = countingApi();
     const api = withPrefetch(t.api);
-    api.prefetch('runs:list', firstPage, runsListChanges);
+    api.prefetch(question);
     expect(t.asked).toEqual([{ command: 'runs:list', arg: firstPage }]);
     expect(t.watching()).toBe(2);
     expect(await api.call['runs:list'](sameAsked)).toEqual(ok(1));
@@ -56,10 +57,19 @@ describe('answers asked for before the app needs them', () => {
     expect(await api.call['runs:list'](sameAsked)).toEqual(ok(2));
   });
 
+  it('takes an answer asked for another way (in the socket’s URL) without asking again', async () => {
+    const t = countingApi();
+    const api = withPrefetch(t.api);
+    api.prefetch(question, Promise.resolve(ok('from the URL')));
+    expect(t.asked).toEqual([]);
+    expect(await api.call['runs:list'](sameAsked)).toEqual(ok('from the URL'));
+    expect(await api.call['runs:list'](sameAsked)).toEqual(ok(1));
+  });
+
   it('drops the early answer when the first call asks something else', async () => {
     const t = countingApi();
     const api = withPrefetch(t.api);
-    api.prefetch('runs:list', firstPage, runsListChanges);
+    api.prefetch(question);
     expect(await api.call['runs:list']({ ...sameAsked, text: 'beta' })).toEqual(ok(2));
     expect(await api.call['runs:list'](sameAsked)).toEqual(ok(3));
     expect(t.watching()).toBe(0);
@@ -69,7 +79,7 @@ describe('answers asked for before the app needs them', () => {
     for (const event of runsListChanges) {
       const t = countingApi();
       const api = withPrefetch(t.api);
-      api.prefetch('runs:list', firstPage, runsListChanges);
+      api.prefetch(question);
       t.emit(event, { run: {} as RunSummary });
       expect(await api.call['runs:list'](sameAsked)).toEqual(ok(2));
       expect(t.asked.map((a) => a.command)).toEqual(['runs:list', 'runs:list']);
@@ -79,7 +89,7 @@ describe('answers asked for before the app needs them', () => {
   it('leaves other commands and unrelated events alone', async () => {
     const t = countingApi();
     const api = withPrefetch(t.api);
-    api.prefetch('runs:list', firstPage, runsListChanges);
+    api.prefetch(question);
     t.emit('run:progress', {});
     expect(await api.call['datasets:list']({})).toEqual(ok(2));
     expect(await api.call['runs:list'](sameAsked)).toEqual(ok(1));
