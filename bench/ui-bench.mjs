@@ -593,6 +593,13 @@ function instrumentRuns() {
   w.WebSocket = class extends Native {
     constructor(...args) {
       super(...args);
+      // The page's first runs:list may ride in the socket's URL (its first request).
+      const first = new URL(String(args[0])).searchParams.get('first');
+      const m = first === null ? null : /^\{"id":(\d+),"command":"runs:list"/.exec(first);
+      if (m && listId === null) {
+        listId = m[1];
+        bench.listSent = w.performance.now();
+      }
       this.addEventListener('open', () => (bench.socketOpen ??= w.performance.now()));
       this.addEventListener('message', (event) => {
         if (listId !== null && typeof event.data === 'string' && event.data.startsWith(`{"id":${listId},`)) {
@@ -612,6 +619,24 @@ function instrumentRuns() {
   new w.PerformanceObserver((list) => {
     for (const e of list.getEntries()) bench.longTasks.push({ start: e.startTime, duration: e.duration });
   }).observe({ type: 'longtask', buffered: true });
+  // What ran in a frame over 50 ms, to find a long task's cause.
+  bench.longFrames = [];
+  new w.PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      if (e.duration <= 50) continue;
+      bench.longFrames.push({
+        start: Math.round(e.startTime),
+        duration: Math.round(e.duration),
+        blocking: Math.round(e.blockingDuration),
+        scripts: e.scripts
+          .filter((x) => x.duration >= 5)
+          .map(
+            (x) =>
+              `${x.invoker} ${x.sourceFunctionName || '?'}@${x.sourceURL.split('/').pop()}:${x.sourceCharPosition} ${Math.round(x.duration)} ms`,
+          ),
+      });
+    }
+  }).observe({ type: 'long-animation-frame', buffered: true });
   const observer = new w.MutationObserver(() => {
     if (bench.firstRow === null && w.document.querySelector('[data-testid^="run-row-"]')) {
       bench.firstRow = w.performance.now();
@@ -835,6 +860,15 @@ async function runsListBench() {
         `Runs list, ${settings.runs.toLocaleString('en')} runs (seeded in ${result.seedSeconds} s), ` +
           `machine load ${result.loadAverage} on ${result.cores} cores:`,
       );
+      for (const v of [...opens, ...reloads]) {
+        for (const f of v.longFrames.filter((f) =>
+          v.longTasks.some((t) => t.duration > 50 && Math.abs(t.start - f.start) < f.duration),
+        )) {
+          console.log(
+            `  a frame over 50 ms at ${f.start} ms: ${f.duration} ms (blocking ${f.blocking}): ${f.scripts.join(' | ') || 'no script over 5 ms'}`,
+          );
+        }
+      }
       for (const [name, how, v] of [
         ['open', 'the app opened from another page of the server', result.open],
         ['reload', 'the app opened again from itself, its whole list loaded', result.reload],
@@ -846,7 +880,7 @@ async function runsListBench() {
         );
         console.log(
           `    before it (ms after navigation): page received ${b.htmlMs}, scripts run (DOMContentLoaded) ` +
-            `${b.domContentLoadedMs}, socket open ${b.socketOpenMs}, first runs:list sent ${b.listSentMs}, ` +
+            `${b.domContentLoadedMs}, socket open ${b.socketOpenMs}, first runs:list asked ${b.listSentMs}, ` +
             `answered ${b.listAnsweredMs}`,
         );
       }
