@@ -476,7 +476,8 @@ export class RunStore {
       const statusRank = `CASE status ${runStatuses.map((s, i) => `WHEN '${s}' THEN ${i}`).join(' ')} END`;
       const orderBy: Record<RunSortKey, string> = {
         createdAt: `created_at ${dir}, rowid ${dir}`,
-        name: `name COLLATE NOCASE ${dir}, created_at DESC`,
+        // Ties in the direction of the names, so that runs_by_name answers both directions.
+        name: `name COLLATE NOCASE ${dir}, created_at ${dir}`,
         status: `${statusRank} ${dir}, created_at DESC`,
         // Runs without a finished epoch go last either way.
         testLoss: `last_test_loss IS NULL, last_test_loss ${dir}, created_at DESC`,

@@ -182,6 +182,35 @@ describe('migrations', () => {
     raw.close();
   });
 
+  it('0005-runs-by-name: upgrades a version-4 database; the list sorted by name reads the index', () => {
+    const db = new Database(file);
+    migrate(db, { target: 4 });
+    insertV1Run(db, 'b');
+    insertV1Run(db, 'a');
+    db.close();
+
+    const store = openStore({ path: file, appVersion: '0.1.0' });
+    expect(store.listRuns({ sort: 'name' }).map((r) => r.id)).toEqual(['a', 'b']);
+    expect(store.listRuns({ sort: 'name', descending: true }).map((r) => r.id)).toEqual(['b', 'a']);
+    store.close();
+
+    const after = new Database(file, { readonly: true });
+    expect(schemaVersion(after)).toBeGreaterThanOrEqual(5);
+    expect(indexes(after)).toContain('runs_by_name');
+    // Both directions walk the index: no sort of every run for each page.
+    for (const dir of ['ASC', 'DESC']) {
+      const plan = after
+        .prepare<[], { detail: string }>(
+          `EXPLAIN QUERY PLAN SELECT id FROM runs ORDER BY name COLLATE NOCASE ${dir}, created_at ${dir} LIMIT 10 OFFSET 5`,
+        )
+        .all()
+        .map((row) => row.detail);
+      expect(plan.join(' | ')).toMatch(/USING INDEX runs_by_name/);
+      expect(plan.join(' | ')).not.toMatch(/TEMP B-TREE/);
+    }
+    after.close();
+  });
+
   it('rolls a failing migration back whole and leaves the version unchanged', () => {
     const db = new Database(file);
     migrate(db, { target: 1 });
