@@ -10,6 +10,11 @@ export interface RowWindow {
   padTop: number;
   /** Height of the rows from `end` on. */
   padBottom: number;
+  /**
+   * The most rows a window of this viewport holds: `index % slots` names a rendered row's
+   * place, unique among the rendered rows and the same for a row while it stays rendered.
+   */
+  slots: number;
 }
 
 /**
@@ -27,8 +32,15 @@ export function rowWindow(args: {
   const { count, rowHeight, scrollTop, viewport, overscan } = args;
   const first = Math.floor(Math.max(0, scrollTop) / rowHeight);
   const start = Math.min(count, Math.max(0, first - overscan));
-  const end = Math.min(count, first + Math.ceil(viewport / rowHeight) + 1 + overscan);
-  return { start, end, padTop: start * rowHeight, padBottom: (count - end) * rowHeight };
+  const inView = Math.ceil(viewport / rowHeight) + 1;
+  const end = Math.min(count, first + inView + overscan);
+  return {
+    start,
+    end,
+    padTop: start * rowHeight,
+    padBottom: (count - end) * rowHeight,
+    slots: inView + 2 * overscan,
+  };
 }
 
 /**

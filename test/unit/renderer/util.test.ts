@@ -380,17 +380,20 @@ describe('probes', () => {
 describe('row window', () => {
   it('renders the rows in view plus the overscan, and stands the rest in as space', () => {
     const base = { count: 10_000, rowHeight: 40, viewport: 400, overscan: 8 };
+    // 11 rows in view (the 11th in part) and 8 on each side: 27 slots.
     expect(rowWindow({ ...base, scrollTop: 0 })).toEqual({
       start: 0,
       end: 19,
       padTop: 0,
       padBottom: 9981 * 40,
+      slots: 27,
     });
     expect(rowWindow({ ...base, scrollTop: 4000 })).toEqual({
       start: 92,
       end: 119,
       padTop: 92 * 40,
       padBottom: (10_000 - 119) * 40,
+      slots: 27,
     });
     // Scrolled to the very end, and past it (overscroll), never beyond the list.
     expect(rowWindow({ ...base, scrollTop: 400_000 })).toMatchObject({
@@ -403,6 +406,7 @@ describe('row window', () => {
       end: 3,
       padTop: 0,
       padBottom: 0,
+      slots: 27,
     });
   });
 });

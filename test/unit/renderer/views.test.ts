@@ -373,6 +373,48 @@ suite('Runs', () => {
     await many.close();
   });
 
+  it('hands a scrolled-out row’s elements to the row scrolling in, but not its focus', async () => {
+    const many = openTestCore();
+    useAppStore().attach(many.api);
+    const hp = { ...tinyHyperparams, dataset: 'mnist' };
+    const ids: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const run = many.core.store.createRun({ hyperparams: hp, datasetHash: 'sha256:x', name: `run ${i}` });
+      many.core.store.setStatus({ runId: run.id, status: 'stopped' });
+      ids.unshift(run.id);
+    }
+    const w = await mountAt('/runs');
+    await vi.waitFor(() => expect(w.find('[data-testid="runs-count"]').text()).toBe('300 runs'));
+    const rowElements = () => w.findAll('[data-testid^="run-row-"]').map((r) => r.element);
+    const before = new Set(rowElements());
+    const scroller = w.find('[data-testid="runs-scroll"]').element as HTMLElement;
+    const scrollTo = async (top: number) => {
+      Object.defineProperty(scroller, 'scrollTop', { configurable: true, value: top });
+      scroller.dispatchEvent(new Event('scroll'));
+      await flushPromises();
+    };
+    // A row that stays in view keeps its focus.
+    const tick = (id: string) => w.find(`[data-testid="run-select-${id}"]`).element as HTMLElement;
+    tick(ids[6]!).focus();
+    await scrollTo(2 * 40);
+    expect(document.activeElement).toBe(tick(ids[6]!));
+    // Far down, every row shows another run in the same elements; the focused one left the
+    // focus on the box rather than on another run's tick box.
+    await scrollTo(200 * 40);
+    // (At the top no rows are rendered above the view: 18 then, 22 from here on.)
+    const after = rowElements();
+    expect([before.size, after.length]).toEqual([18, 22]);
+    expect([...before].every((e) => after.includes(e))).toBe(true);
+    expect(w.find(`[data-testid="run-row-${ids[6]}"]`).exists()).toBe(false);
+    expect(document.activeElement).toBe(scroller);
+    // Each element shows its new run whole: name, tick box and place.
+    const first = w.find(`[data-testid="run-row-${ids[196]}"]`);
+    expect(first.find(`[data-testid="run-link-${ids[196]}"]`).text()).toBe('run 103');
+    expect(first.attributes('aria-rowindex')).toBe('198');
+    w.unmount();
+    await many.close();
+  });
+
   it('is a table to assistive technology, and arrows move between rows', async () => {
     const few = openTestCore();
     useAppStore().attach(few.api);
