@@ -157,7 +157,10 @@ describe('the desktop window', () => {
   it('registers app: as a privileged scheme and serves the renderer folder on it with the CSP', async () => {
     registerAppScheme();
     expect(electron.state.schemes).toEqual([
-      { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } },
+      {
+        scheme: 'app',
+        privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true },
+      },
     ]);
     fs.mkdirSync(path.join(work, 'renderer'), { recursive: true });
     fs.writeFileSync(path.join(work, 'renderer', 'index.html'), '<!doctype html>');
