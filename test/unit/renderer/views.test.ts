@@ -44,6 +44,25 @@ async function mountAt(path: string) {
   return wrapper;
 }
 
+/**
+ * The runs view on a core of its own holding `count` stopped runs, written straight to its
+ * store (training each would take minutes); `ids` newest first, as listed.
+ */
+async function runsViewWith(count: number) {
+  const own = openTestCore();
+  useAppStore().attach(own.api);
+  const hp = { ...tinyHyperparams, dataset: 'mnist' };
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const run = own.core.store.createRun({ hyperparams: hp, datasetHash: 'sha256:x', name: `run ${i}` });
+    own.core.store.setStatus({ runId: run.id, status: 'stopped' });
+    ids.unshift(run.id);
+  }
+  const w = await mountAt('/runs');
+  await vi.waitFor(() => expect(w.find('[data-testid="runs-count"]').text()).toBe(`${count} runs`));
+  return { w, ids, close: () => own.close() };
+}
+
 /** Starts a run of the tiny size without waiting for it. */
 async function startRun(epochs: number, trainLimit = tinyHyperparams.trainLimit): Promise<string> {
   const started = await t.core.dispatch('runs:start', {
@@ -341,18 +360,7 @@ suite('Runs', () => {
   });
 
   it('renders only the rows in view of a long list, and ticks survive scrolling', async () => {
-    // A core of its own with 300 runs written straight to its store (training each would take minutes).
-    const many = openTestCore();
-    useAppStore().attach(many.api);
-    const hp = { ...tinyHyperparams, dataset: 'mnist' };
-    const ids: string[] = [];
-    for (let i = 0; i < 300; i++) {
-      const run = many.core.store.createRun({ hyperparams: hp, datasetHash: 'sha256:x', name: `run ${i}` });
-      many.core.store.setStatus({ runId: run.id, status: 'stopped' });
-      ids.unshift(run.id); // newest first, as listed
-    }
-    const w = await mountAt('/runs');
-    await vi.waitFor(() => expect(w.find('[data-testid="runs-count"]').text()).toBe('300 runs'));
+    const { w, ids, close } = await runsViewWith(300);
     const rendered = () => w.findAll('[data-testid^="run-row-"]').map((r) => r.attributes('data-testid'));
     // jsdom has no layout: the box's height is estimated as the view sets it, the window's
     // 768 px less the 210 px around the box, 556 px inside its borders; under the 40 px
@@ -370,21 +378,11 @@ suite('Runs', () => {
     await flushPromises();
     expect((w.find(`[data-testid="run-select-${ids[0]}"]`).element as HTMLInputElement).checked).toBe(true);
     w.unmount();
-    await many.close();
+    await close();
   });
 
   it('hands a scrolled-out row’s elements to the row scrolling in, but not its focus', async () => {
-    const many = openTestCore();
-    useAppStore().attach(many.api);
-    const hp = { ...tinyHyperparams, dataset: 'mnist' };
-    const ids: string[] = [];
-    for (let i = 0; i < 300; i++) {
-      const run = many.core.store.createRun({ hyperparams: hp, datasetHash: 'sha256:x', name: `run ${i}` });
-      many.core.store.setStatus({ runId: run.id, status: 'stopped' });
-      ids.unshift(run.id);
-    }
-    const w = await mountAt('/runs');
-    await vi.waitFor(() => expect(w.find('[data-testid="runs-count"]').text()).toBe('300 runs'));
+    const { w, ids, close } = await runsViewWith(300);
     const rowElements = () => w.findAll('[data-testid^="run-row-"]').map((r) => r.element);
     const before = new Set(rowElements());
     const scroller = w.find('[data-testid="runs-scroll"]').element as HTMLElement;
@@ -412,21 +410,11 @@ suite('Runs', () => {
     expect(first.find(`[data-testid="run-link-${ids[196]}"]`).text()).toBe('run 103');
     expect(first.attributes('aria-rowindex')).toBe('198');
     w.unmount();
-    await many.close();
+    await close();
   });
 
   it('is a table to assistive technology, and arrows move between rows', async () => {
-    const few = openTestCore();
-    useAppStore().attach(few.api);
-    const hp = { ...tinyHyperparams, dataset: 'mnist' };
-    const ids: string[] = [];
-    for (let i = 0; i < 3; i++) {
-      const run = few.core.store.createRun({ hyperparams: hp, datasetHash: 'sha256:x', name: `run ${i}` });
-      few.core.store.setStatus({ runId: run.id, status: 'stopped' });
-      ids.unshift(run.id);
-    }
-    const w = await mountAt('/runs');
-    await vi.waitFor(() => expect(w.find('[data-testid="runs-count"]').text()).toBe('3 runs'));
+    const { w, ids, close } = await runsViewWith(3);
     const table = w.find('[data-testid="runs-table"]');
     expect(table.attributes('role')).toBe('table');
     expect(table.attributes('aria-rowcount')).toBe('4');
@@ -455,7 +443,7 @@ suite('Runs', () => {
     await flushPromises();
     expect(document.activeElement).toBe(tick(ids[2]!));
     w.unmount();
-    await few.close();
+    await close();
   });
 
   it('renames in place', async () => {
