@@ -12,7 +12,7 @@ import { createCore, type Core } from '../../src-main/core/core';
 import { startBrowserServer, type BrowserServer } from '../../src-main/transports/browser-server';
 import { writeTinyIdxSet } from '../fixtures/datasets/idx-fixtures';
 import { writeImageFolder } from '../fixtures/datasets/image-fixtures';
-import { damagedZip, type ZipDamage } from '../fixtures/datasets/zip-damage';
+import { damagedZip, zipDamages } from '../fixtures/datasets/zip-damage';
 
 // Browser mode's upload endpoint over loopback, against a real core and data folder.
 
@@ -244,13 +244,7 @@ describe('browser-mode upload', () => {
     expect(leftovers()).toEqual([]);
   });
 
-  it.each<[ZipDamage, string]>([
-    ['corrupt', 'does not inflate'],
-    ['truncated', 'does not inflate'],
-    ['cut', 'is shorter than it declares'],
-    ['checksum', 'fails its checksum'],
-    ['short', 'is shorter than it declares'],
-  ])(
+  it.each(zipDamages)(
     'refuses a zip of class folders whose last image is broken (%s) after the others were unpacked, keeping nothing; the same name then imports',
     async (damage, what) => {
       const files = await classFolderZip();

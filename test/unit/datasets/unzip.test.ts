@@ -5,7 +5,7 @@ import { zipSync, type ZipOptions } from 'fflate';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DatasetError } from '../../../src-main/datasets/errors';
 import { unpackZip, uploadedZip, type ZipKind } from '../../../src-main/datasets/unzip';
-import { damagedZip, type ZipDamage } from '../../fixtures/datasets/zip-damage';
+import { damagedZip, zipDamages } from '../../fixtures/datasets/zip-damage';
 
 // Zips are built with fflate and, for what no honest tool writes, patched byte by byte.
 
@@ -199,13 +199,7 @@ describe('unpacking an uploaded zip', () => {
     );
   });
 
-  it.each<[ZipDamage, string]>([
-    ['corrupt', 'does not inflate'],
-    ['truncated', 'does not inflate'],
-    ['cut', 'is shorter than it declares'],
-    ['checksum', 'fails its checksum'],
-    ['short', 'is shorter than it declares'],
-  ])(
+  it.each(zipDamages)(
     'stops at an entry broken mid-zip (%s) after those before it were written, naming the zip',
     async (damage, what) => {
       // Twelve entries; the ninth is broken, so eight are on disk when it is reached.
