@@ -45,8 +45,13 @@ export interface SocketLike {
   addEventListener(type: 'close', listener: () => void): void;
 }
 
-/** A {@link VaeApi} over an open WebSocket to browser mode, plus `close`. */
-export function createSocketApi(socket: SocketLike): VaeApi & { close(): void } {
+/**
+ * A {@link VaeApi} over an open WebSocket to browser mode, plus `close`, and `answerTo(id)`:
+ * the answer to a request this client did not send itself (the one a socket's URL carried).
+ */
+export function createSocketApi(
+  socket: SocketLike,
+): VaeApi & { close(): void; answerTo(id: number): Promise<Result<unknown>> } {
   let nextId = 1;
   const pending = new Map<number, (result: Result<unknown>) => void>();
   const listeners = new ListenerMap();
@@ -91,5 +96,9 @@ export function createSocketApi(socket: SocketLike): VaeApi & { close(): void } 
     call: buildCalls(invoke),
     on: (event, listener) => listeners.on(event, listener),
     close: () => socket.close(),
+    answerTo: (id) =>
+      closed
+        ? Promise.resolve(err('unavailable', 'The connection to VAE Studio is closed; reload the page.'))
+        : new Promise((resolve) => pending.set(id, resolve)),
   };
 }

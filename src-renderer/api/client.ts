@@ -7,8 +7,8 @@ import {
   wsPath,
   type VaeApi,
 } from '../../shared/contract';
-import { err, type Result } from '../../shared/result';
-import { decodeWire, encodeWire } from '../../shared/wire';
+import type { Result } from '../../shared/result';
+import { encodeWire } from '../../shared/wire';
 import { whenIdle } from '../lib/frame';
 import { withPrefetch, type EarlyQuestion, type PrefetchingApi } from './prefetch';
 import type { SnapshotAnswer, SnapshotRequest } from './snapshot-worker';
@@ -76,7 +76,9 @@ async function open(
   // and at start-up that thread is busy with the app's scripts.
   const firstFrame = first ? encodeWire({ id: firstId, command: first.command, arg: first.arg }) : null;
   const socket = new WebSocket(firstFrame ? `${url}&${firstParam}=${encodeURIComponent(firstFrame)}` : url);
-  const firstAnswer = firstFrame ? answerOf(socket, firstId) : null;
+  // Listening from the start: that answer may come right behind 'open'.
+  const api = createSocketApi(socket);
+  const firstAnswer = firstFrame ? api.answerTo(firstId) : null;
   await new Promise<void>((resolve, reject) => {
     socket.addEventListener('open', () => resolve(), { once: true });
     socket.addEventListener(
@@ -93,27 +95,7 @@ async function open(
       { once: true },
     );
   });
-  return { api: withSnapshotsOffThread(createSocketApi(socket), url), firstAnswer };
-}
-
-/** The answer to request `id` on `socket` (the client's own listener leaves ids it did not send). */
-function answerOf(socket: WebSocket, id: number): Promise<Result<unknown>> {
-  return new Promise((resolve) => {
-    const prefix = `{"id":${id},`;
-    const onMessage = (event: MessageEvent) => {
-      if (typeof event.data !== 'string' || !event.data.startsWith(prefix)) return;
-      socket.removeEventListener('message', onMessage);
-      try {
-        resolve((decodeWire(event.data) as { result: Result<unknown> }).result);
-      } catch {
-        resolve(err('malformed_message', 'The answer to the first request is not valid JSON.'));
-      }
-    };
-    socket.addEventListener('message', onMessage);
-    socket.addEventListener('close', () =>
-      resolve(err('unavailable', 'The connection to VAE Studio was closed; reload the page.')),
-    );
-  });
+  return { api: withSnapshotsOffThread(api, url), firstAnswer };
 }
 
 /**

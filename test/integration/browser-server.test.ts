@@ -105,10 +105,22 @@ describe('browser mode server', () => {
     };
     const asked = await framesOf('{"id":0,"command":"runs:list","arg":{"limit":5}}', 1);
     expect(asked.frames).toEqual([{ id: 0, result: { ok: true, value: [] } }]);
-    // The connection goes on as usual.
-    const api = createSocketApi(asked.ws);
+    asked.ws.close();
+    // The typed client hands that answer over by its id; the connection goes on as usual.
+    const ws = new WebSocket(
+      `${apiUrl(server.token)}&${firstParam}=${encodeURIComponent('{"id":0,"command":"runs:list","arg":{}}')}`,
+    );
+    // Listening from the start, as the page does: the answer may come right behind 'open'.
+    const api = createSocketApi(ws);
+    const answer = api.answerTo(0);
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    expect(await answer).toEqual({ ok: true, value: [] });
     expect((await api.call['app:info']({})).ok).toBe(true);
     api.close();
+    expect(await api.answerTo(5)).toMatchObject({ ok: false, error: { code: 'unavailable' } });
     // The same answers as a frame: no shortcut past the checks.
     const cases: [string, unknown][] = [
       ['{"id": 0, "command": ', { id: null, result: { ok: false, error: { code: 'malformed_message' } } }],
